@@ -1,0 +1,50 @@
+# Lookout build and test entry points. `make test` is what CI runs.
+GO      ?= go
+BIN     ?= bin
+# Packages whose tests also run as arm64 binaries under qemu (kernels/... and
+# runtime/... join as they land).
+ARM64_PKGS ?= ./quant/...
+# Pi 4 (no dotprod) and Pi 5 (dotprod) CPU models; qemu's default "max" has
+# features no Pi has, so it is never used implicitly.
+QEMU_CPUS  ?= cortex-a72 cortex-a76
+QEMU       ?= qemu-aarch64-static
+FUZZTIME   ?= 60s
+
+.PHONY: all build cross lint test test-amd64 test-arm64 fuzz clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN)/lookout ./cmd/lookout
+
+# The deployable binary: static, no cgo, for 64-bit Raspberry Pi OS / Jetson.
+cross:
+	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 $(GO) build -trimpath -o $(BIN)/lookout-linux-arm64 ./cmd/lookout
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt needed on:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	GOARCH=arm64 $(GO) vet ./...
+
+test: lint test-amd64 test-arm64
+
+test-amd64:
+	$(GO) test -count=1 ./...
+
+# go test caches nothing when -exec is used, so QEMU_CPU cannot leak a cached
+# result from one CPU model into another.
+test-arm64:
+	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) missing: apt-get install -y qemu-user-static"; exit 1; }
+	@for cpu in $(QEMU_CPUS); do \
+		echo "== arm64 tests under QEMU_CPU=$$cpu"; \
+		QEMU_CPU=$$cpu GOARCH=arm64 $(GO) test -exec $(QEMU) $(ARM64_PKGS) || exit 1; \
+	done
+
+# Runs every fuzz target for FUZZTIME each (not part of `make test`).
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./quant/gguf/
+	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
+
+clean:
+	rm -rf $(BIN)

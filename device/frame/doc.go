@@ -1,0 +1,3 @@
+// Package frame decodes camera formats (YUYV, MJPEG), converts colour and
+// resizes images exactly as the models' reference preprocessing does.
+package frame
