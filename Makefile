@@ -35,7 +35,7 @@ test-amd64:
 # go test caches nothing when -exec is used, so QEMU_CPU cannot leak a cached
 # result from one CPU model into another.
 test-arm64:
-	@command -v $(QEMU) >/dev/null || { echo "$(QEMU) missing: apt-get install -y qemu-user-static"; exit 1; }
+	@.ci/ensure-qemu
 	@for cpu in $(QEMU_CPUS); do \
 		echo "== arm64 tests under QEMU_CPU=$$cpu"; \
 		QEMU_CPU=$$cpu GOARCH=arm64 $(GO) test -exec $(QEMU) $(ARM64_PKGS) || exit 1; \
@@ -45,6 +45,8 @@ test-arm64:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./quant/gguf/
 	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
+	$(GO) test -run='^$$' -fuzz='^FuzzIndex$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
+	$(GO) test -run='^$$' -fuzz='^FuzzScanner$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
 
 clean:
 	rm -rf $(BIN)
