@@ -12,7 +12,8 @@
 // Every file is treated as hostile. The header length is checked against the
 // file size and capped before anything is read; the JSON is read by a small
 // scanner, value by value against the schema, so that duplicate keys (which
-// encoding/json would silently resolve to the last one) are refused; every size is computed with overflow checks; and
+// encoding/json would silently resolve to the last one) are refused; every
+// size is computed with overflow checks; and
 // the tensors must tile the data section exactly, with no hole, overlap or
 // trailing byte, as the reference implementation requires. Nothing is
 // allocated from a size the file claims, only in proportion to the bytes it
@@ -63,9 +64,7 @@ const MaxRank = 64
 
 // NoType is Tensor.Type for dtypes that have no ggml counterpart (U8, BOOL,
 // the F8/F6/F4 formats, C64, unsigned ints). It is not a known quant.Type, so
-// quant.Type.Format rejects it. It is MaxInt32 rather than MaxUint32 because
-// quant.Type.Known converts to int, which is negative for ids above MaxInt32
-// on 32-bit platforms.
+// quant.Type.Format rejects it.
 const NoType = quant.Type(math.MaxInt32)
 
 // dtype describes one safetensors element type.
