@@ -3,10 +3,12 @@ GO      ?= go
 BIN     ?= bin
 # Packages whose tests also run as arm64 binaries under qemu (kernels/... and
 # runtime/... join as they land).
-ARM64_PKGS ?= ./quant/...
-# Pi 4 (no dotprod) and Pi 5 (dotprod) CPU models; qemu's default "max" has
-# features no Pi has, so it is never used implicitly.
-QEMU_CPUS  ?= cortex-a72 cortex-a76
+ARM64_PKGS ?= ./quant/... ./kernels/... ./runtime/...
+# Pi 4 (no dotprod) and Pi 5 (dotprod) CPU models, each with the kernel set
+# that must be selected on it (kernels.TestExpectedKernels fails otherwise, so
+# a fast path that silently stops being applied turns CI red). qemu's default
+# "max" has features no Pi has, so it is never used implicitly.
+QEMU_CPUS  ?= cortex-a72:neon cortex-a76:neon-dotprod
 QEMU       ?= qemu-aarch64-static
 FUZZTIME   ?= 60s
 
@@ -31,15 +33,20 @@ test: lint test-amd64 test-arm64
 
 test-amd64:
 	$(GO) test -count=1 ./...
+	# The worker pool and the unsafe views: race detector (and checkptr).
+	$(GO) test -count=1 -race -short ./kernels/ ./quant/...
 
 # go test caches nothing when -exec is used, so QEMU_CPU cannot leak a cached
 # result from one CPU model into another.
 test-arm64:
 	@.ci/ensure-qemu
-	@for cpu in $(QEMU_CPUS); do \
-		echo "== arm64 tests under QEMU_CPU=$$cpu"; \
-		QEMU_CPU=$$cpu GOARCH=arm64 $(GO) test -exec $(QEMU) $(ARM64_PKGS) || exit 1; \
+	@for pair in $(QEMU_CPUS); do \
+		cpu=$${pair%%:*}; want=$${pair#*:}; \
+		echo "== arm64 tests under QEMU_CPU=$$cpu, expecting kernels $$want"; \
+		QEMU_CPU=$$cpu LOOKOUT_EXPECT_KERNELS=$$want GOARCH=arm64 $(GO) test -exec $(QEMU) $(ARM64_PKGS) || exit 1; \
 	done
+	@echo "== arm64 tests with the pure-Go kernels (-tags purego)"
+	QEMU_CPU=cortex-a72 GOARCH=arm64 $(GO) test -tags purego -exec $(QEMU) ./kernels/...
 
 # Runs every fuzz target for FUZZTIME each (not part of `make test`).
 fuzz:

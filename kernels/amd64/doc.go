@@ -1,3 +1,16 @@
 // Package amd64 holds the AVX2/FMA (and AVX-VNNI) assembly kernels for x86
 // mini PCs and development machines, with the same shape as kernels/arm64.
+//
+// It exports raw kernels and nothing else: each has exactly the signature of
+// the kernels.Impl field it fills, trusts its arguments (package kernels
+// checks lengths before calling), and must only be called on a CPU with the
+// features its name says (package kernels decides, from golang.org/x/sys/cpu):
+//
+//	…AVX2        AVX2, FMA and F16C (every x86-64-v3 CPU: Haswell, Zen 1 on)
+//	…AVXVNNI     the AVX2 set plus AVX-VNNI (VEX VPDPBUSD: Alder Lake, Zen 5)
+//	…AVX512VNNI  the AVX2 set plus AVX512F/VL/BW and AVX512-VNNI (EVEX
+//	             VPDPBUSD on 256-bit registers: Ice Lake server, Zen 4)
+//
+// The declarations exist only on amd64 without the purego tag; elsewhere the
+// package is this comment alone, so it compiles everywhere.
 package amd64

@@ -1,0 +1,93 @@
+//go:build !purego
+
+package amd64
+
+// Every kernel has the signature and semantics of the kernels.Impl field of
+// the same name (read kernels/impl.go): nb whole blocks per call, Q4_0 blocks
+// of 18 bytes (f16 scale, 16 bytes of nibbles), Q8_0 blocks of 34 bytes (f16
+// scale, 32 int8), rows of the x4 kernels at w[r*stride]. No kernel reads a
+// byte outside the blocks it is given, so rows may end at the end of a mapping.
+//
+// Integer block sums are exact for every input, with one exception: the AVX2
+// Q8_0·Q8_0 kernels use VPSIGNB, which cannot negate −128, so an activation
+// of −128 multiplied by a negative weight gives the wrong sign. The activation
+// quantizer writes −128 only for NaN or infinite inputs. The VNNI Q8_0 kernels
+// and every Q4_0 kernel are exact for all bytes.
+//
+// The block dots form each block's integer sum exactly and scale it once by
+// d_w·d_a (exact in float32), as Impl's contract says; only the order and
+// rounding of the float additions differ from the in-order references (the
+// four rows, or groups of four blocks, accumulate in the lanes of one vector
+// with FMA). The F16 and F32 dots accumulate 32 lanes and add them up at the
+// end.
+
+// AVX2 + FMA + F16C.
+
+//go:noescape
+func DotQ4_0Q8_0x4AVX2(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ4_0Q8_0AVX2(w, a []byte, nb int) float32
+
+//go:noescape
+func DotQ8_0Q8_0x4AVX2(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ8_0Q8_0AVX2(w, a []byte, nb int) float32
+
+//go:noescape
+func DotF16F32AVX2(w []uint16, x []float32) float32
+
+//go:noescape
+func DotF32AVX2(a, b []float32) float32
+
+// QuantizeQ8_0AVX2 quantizes len(x)/32 blocks of activations into dst bit for
+// bit as quant.QuantizeQ8_0Act does, NaN and infinite inputs included.
+//
+//go:noescape
+func QuantizeQ8_0AVX2(dst []byte, x []float32)
+
+// AVX2 set + AVX-VNNI (VEX-encoded VPDPBUSD).
+
+//go:noescape
+func DotQ4_0Q8_0x4AVXVNNI(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ4_0Q8_0AVXVNNI(w, a []byte, nb int) float32
+
+//go:noescape
+func DotQ8_0Q8_0x4AVXVNNI(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ8_0Q8_0AVXVNNI(w, a []byte, nb int) float32
+
+// AVX2 set + AVX512F/VL/BW + AVX512-VNNI (EVEX-encoded VPDPBUSD on Y
+// registers); the same code as the AVX-VNNI kernels.
+
+//go:noescape
+func DotQ4_0Q8_0x4AVX512VNNI(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ4_0Q8_0AVX512VNNI(w, a []byte, nb int) float32
+
+//go:noescape
+func DotQ8_0Q8_0x4AVX512VNNI(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func DotQ8_0Q8_0AVX512VNNI(w, a []byte, nb int) float32
+
+// The VNNI kernels once more with VPDPBUSD emulated by AVX2 instructions, so
+// that their code other than that one instruction is tested on CPUs without
+// VNNI (tests only; slow).
+
+//go:noescape
+func dotQ4_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func dotQ4_0Q8_0VNNIEmu(w, a []byte, nb int) float32
+
+//go:noescape
+func dotQ8_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+//go:noescape
+func dotQ8_0Q8_0VNNIEmu(w, a []byte, nb int) float32

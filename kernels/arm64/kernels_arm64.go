@@ -1,0 +1,87 @@
+//go:build !purego
+
+package arm64
+
+// The kernels trust their arguments (package kernels checks lengths before
+// calling them): w, a and x must hold every block or value they read. Q4_0
+// and Q8_0 blocks are ggml's (an f16 scale, then 16 bytes of nibbles or 32
+// int8). Each block sum isum_b is exact int32 arithmetic; the float results
+// are Σ_b float32(isum_b)·(d_w·d_a) accumulated in float32 with FMLA, in an
+// order of their own, so they agree with an in-order reference within
+// (2·nb+2)·2⁻²⁴·Σ_b |d_w·d_a·isum_b|. The *DotProd kernels execute SDOT
+// and need the dotprod extension (cpu.ARM64.HasASIMDDP); the *NEON kernels
+// run on every ARMv8.0 core (Pi 4's Cortex-A72).
+
+// DotQ4_0Q8_0x4DotProd sets out[r], r < 4, to the dot product of the Q4_0 row
+// of nb blocks at w[r*stride:] with the nb Q8_0 blocks of a:
+//
+//	out[r] = Σ_b f16(d_w)·f16(d_a)·Σ_j (q_w[j]−8)·q_a[j]
+//
+//go:noescape
+func DotQ4_0Q8_0x4DotProd(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+// DotQ4_0Q8_0x4NEON is DotQ4_0Q8_0x4DotProd without SDOT.
+//
+//go:noescape
+func DotQ4_0Q8_0x4NEON(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+// DotQ8_0Q8_0x4DotProd is DotQ4_0Q8_0x4DotProd for Q8_0 weights
+// (isum_b = Σ_j q_w[j]·q_a[j]).
+//
+//go:noescape
+func DotQ8_0Q8_0x4DotProd(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+// DotQ8_0Q8_0x4NEON is DotQ8_0Q8_0x4DotProd without SDOT.
+//
+//go:noescape
+func DotQ8_0Q8_0x4NEON(out *[4]float32, w []byte, stride int, a []byte, nb int)
+
+// DotQ4_0Q8_0DotProd returns the dot product of one Q4_0 row of nb blocks
+// with nb Q8_0 activation blocks (one row of DotQ4_0Q8_0x4DotProd).
+//
+//go:noescape
+func DotQ4_0Q8_0DotProd(w, a []byte, nb int) float32
+
+// DotQ4_0Q8_0NEON is DotQ4_0Q8_0DotProd without SDOT.
+//
+//go:noescape
+func DotQ4_0Q8_0NEON(w, a []byte, nb int) float32
+
+// DotQ8_0Q8_0DotProd is DotQ4_0Q8_0DotProd for Q8_0 weights.
+//
+//go:noescape
+func DotQ8_0Q8_0DotProd(w, a []byte, nb int) float32
+
+// DotQ8_0Q8_0NEON is DotQ8_0Q8_0DotProd without SDOT.
+//
+//go:noescape
+func DotQ8_0Q8_0NEON(w, a []byte, nb int) float32
+
+// DotF16F32NEON returns Σ_i f16(w[i])·x[i] over len(w) values (x must hold
+// as many), summed in float32 with fused multiply-adds in its own order.
+//
+//go:noescape
+func DotF16F32NEON(w []uint16, x []float32) float32
+
+// DotF32NEON returns Σ_i a[i]·b[i] over len(a) values (b must hold as many),
+// summed in float32 with fused multiply-adds in its own order.
+//
+//go:noescape
+func DotF32NEON(a, b []float32) float32
+
+// QuantizeQ8_0NEON quantizes the len(x)/32 blocks of x into 34-byte Q8_0
+// blocks in dst exactly as quant.QuantizeQ8_0Act does, stopping before the
+// first block that holds a NaN or an infinity, or whose maximum magnitude is
+// so small that 127/amax overflows: there ARM's conversions differ from the
+// x86 ones the reference reproduces. It returns the number of blocks written;
+// the caller quantizes block done with the reference and calls again:
+//
+//	for i := 0; i < nb; i++ {
+//		i += QuantizeQ8_0NEON(dst[i*34:], x[i*32:])
+//		if i < nb {
+//			quant.QuantizeQ8_0Act(dst[i*34:(i+1)*34], x[i*32:(i+1)*32])
+//		}
+//	}
+//
+//go:noescape
+func QuantizeQ8_0NEON(dst []byte, x []float32) (done int)

@@ -1,0 +1,188 @@
+package tokenizer
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+
+	"lookout/quant/gguf"
+)
+
+// GGUF metadata keys read by FromGGUF.
+const (
+	KeyModel          = "tokenizer.ggml.model"
+	KeyTokens         = "tokenizer.ggml.tokens"
+	KeyScores         = "tokenizer.ggml.scores"
+	KeyTokenType      = "tokenizer.ggml.token_type"
+	KeyBOS            = "tokenizer.ggml.bos_token_id"
+	KeyEOS            = "tokenizer.ggml.eos_token_id"
+	KeyUnknown        = "tokenizer.ggml.unknown_token_id"
+	KeyPad            = "tokenizer.ggml.padding_token_id"
+	KeyAddBOS         = "tokenizer.ggml.add_bos_token"
+	KeyAddEOS         = "tokenizer.ggml.add_eos_token"
+	KeyAddSpacePrefix = "tokenizer.ggml.add_space_prefix"
+	KeyChatTemplate   = "tokenizer.chat_template"
+)
+
+// FromGGUF reads the SentencePiece vocabulary of a GGUF file
+// (tokenizer.ggml.model = "llama", which is what Gemma 3 files carry).
+//
+// Defaults for absent keys are llama.cpp's for an SPM vocabulary: BOS 1,
+// EOS 2, unknown 0, no padding, add_bos true, add_eos false,
+// add_space_prefix true (Gemma 3 files set it to false). Like llama.cpp, an
+// id key that points outside the vocabulary is ignored and an empty token
+// text becomes "[EMPTY_<id>]"; a duplicated token text is an error.
+func FromGGUF(f *gguf.File) (*Tokenizer, error) {
+	model, err := f.String(KeyModel)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	if model != "llama" {
+		return nil, fmt.Errorf("tokenizer: %s: key %q: tokenizer model %q, want \"llama\" (SentencePiece): %w", f.Path, KeyModel, model, ErrUnsupported)
+	}
+	tokens, err := f.Strings(KeyTokens)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
+	}
+	n := len(tokens)
+	if n == 0 {
+		return nil, fmt.Errorf("tokenizer: %s: key %q: empty vocabulary: %w", f.Path, KeyTokens, ErrFormat)
+	}
+	if n > 1<<31-1 {
+		return nil, fmt.Errorf("tokenizer: %s: key %q: %d tokens do not fit int32 ids: %w", f.Path, KeyTokens, n, ErrFormat)
+	}
+	t := &Tokenizer{
+		source:         f.Path,
+		tokens:         make([]string, n),
+		types:          make([]TokenType, n),
+		scores:         make([]float32, n),
+		index:          newVocabIndex(n),
+		bos:            1,
+		eos:            2,
+		unk:            0,
+		pad:            -1,
+		addSpacePrefix: true,
+		byteFallback:   true,
+	}
+	for i, s := range tokens {
+		if s == "" {
+			s = "[EMPTY_" + strconv.Itoa(i) + "]"
+		}
+		t.tokens[i] = s
+		if prev, dup := t.index.insert(t.tokens, int32(i)); dup {
+			return nil, fmt.Errorf("tokenizer: %s: key %q: token %q has ids %d and %d: %w", f.Path, KeyTokens, s, prev, i, ErrFormat)
+		}
+		t.types[i] = TypeNormal
+	}
+
+	if _, ok := f.Value(KeyScores); ok {
+		a, err := f.Array(KeyScores)
+		if err != nil {
+			return nil, fmt.Errorf("tokenizer: %w", err)
+		}
+		switch v := a.Values.(type) {
+		case []float32:
+			if len(v) < n {
+				return nil, lengthErr(f, KeyScores, len(v), n)
+			}
+			copy(t.scores, v)
+		case []int32: // llama.cpp accepts integer scores too
+			if len(v) < n {
+				return nil, lengthErr(f, KeyScores, len(v), n)
+			}
+			for i := range t.scores {
+				t.scores[i] = float32(v[i])
+			}
+		default:
+			return nil, fmt.Errorf("tokenizer: %s: key %q: array of %s, want float32 or int32: %w", f.Path, KeyScores, a.Elem, ErrFormat)
+		}
+	}
+	if _, ok := f.Value(KeyTokenType); ok {
+		a, err := f.Array(KeyTokenType)
+		if err != nil {
+			return nil, fmt.Errorf("tokenizer: %w", err)
+		}
+		v, ok := a.Values.([]int32)
+		if !ok {
+			return nil, fmt.Errorf("tokenizer: %s: key %q: array of %s, want int32: %w", f.Path, KeyTokenType, a.Elem, ErrFormat)
+		}
+		if len(v) < n {
+			return nil, lengthErr(f, KeyTokenType, len(v), n)
+		}
+		for i := range t.types {
+			typ := TokenType(v[i])
+			if typ < TypeUndefined || typ > TypeByte {
+				typ = TypeUndefined // llama.cpp maps unknown values to UNDEFINED
+			}
+			t.types[i] = typ
+		}
+	}
+
+	for _, k := range []struct {
+		key string
+		dst *int32
+	}{{KeyBOS, &t.bos}, {KeyEOS, &t.eos}, {KeyUnknown, &t.unk}, {KeyPad, &t.pad}} {
+		id, ok, err := optInt(f, k.key)
+		if err != nil {
+			return nil, err
+		}
+		if ok && id >= 0 && id < int64(n) {
+			*k.dst = int32(id)
+		}
+	}
+	addBOS, err := optBool(f, KeyAddBOS, true)
+	if err != nil {
+		return nil, err
+	}
+	addEOS, err := optBool(f, KeyAddEOS, false)
+	if err != nil {
+		return nil, err
+	}
+	if t.addSpacePrefix, err = optBool(f, KeyAddSpacePrefix, true); err != nil {
+		return nil, err
+	}
+	if addBOS {
+		if t.bos < 0 {
+			return nil, fmt.Errorf("tokenizer: %s: key %q is true but %q is not set: %w", f.Path, KeyAddBOS, KeyBOS, ErrFormat)
+		}
+		t.prefix = []int32{t.bos}
+	}
+	if addEOS {
+		if t.eos < 0 {
+			return nil, fmt.Errorf("tokenizer: %s: key %q is true but %q is not set: %w", f.Path, KeyAddEOS, KeyEOS, ErrFormat)
+		}
+		t.suffix = []int32{t.eos}
+	}
+	if err := t.finish(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func lengthErr(f *gguf.File, key string, got, want int) error {
+	return fmt.Errorf("tokenizer: %s: key %q: %d entries for %d tokens: %w", f.Path, key, got, want, ErrFormat)
+}
+
+// optInt reads an integer key that may be absent.
+func optInt(f *gguf.File, key string) (int64, bool, error) {
+	v, err := f.Int(key)
+	if errors.Is(err, gguf.ErrMissing) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("tokenizer: %w", err)
+	}
+	return v, true, nil
+}
+
+// optBool reads a bool key that may be absent.
+func optBool(f *gguf.File, key string, def bool) (bool, error) {
+	v, err := f.Bool(key)
+	if errors.Is(err, gguf.ErrMissing) {
+		return def, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("tokenizer: %w", err)
+	}
+	return v, nil
+}
