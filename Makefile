@@ -54,6 +54,9 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzOpen$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
 	$(GO) test -run='^$$' -fuzz='^FuzzIndex$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
 	$(GO) test -run='^$$' -fuzz='^FuzzScanner$$' -fuzztime=$(FUZZTIME) ./quant/safetensors/
+	$(GO) test -run='^$$' -fuzz='^FuzzEncode$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseHF$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
+	$(GO) test -run='^$$' -fuzz='^FuzzPartition$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
 
 clean:
 	rm -rf $(BIN)
