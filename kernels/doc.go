@@ -22,16 +22,20 @@
 // GGUF models must match llama.cpp, so each operation follows the float32
 // steps of the ggml CPU operator it replaces; the doc comment of each names
 // the ggml function. Quantized products first quantize the activations to
-// Q8_0 exactly as llama.cpp's x86 build does (quant.QuantizeQ8_0Act), take
-// exact int32 sums per 32-value block, and add the scaled block sums in
-// float32. F16 and BF16 weights meet activations rounded to the same type,
+// Q8_0 exactly as llama.cpp's x86 build does (quant.QuantizeQ8_0Act); the
+// references take exact int32 sums per 32-value block and add the scaled
+// block sums in float32, while assembly kernels may, as llama.cpp's do,
+// accumulate exact int32 partial sums of each block ("lanes") in float32 and
+// add the lanes at the end. F16 and BF16 weights meet activations rounded to the same type,
 // as ggml's vec_dot_type does. The references pin every rounding with
 // explicit float32 conversions, so that they give the same bits on every
 // architecture (Go may otherwise fuse a multiply and an add into an FMA on
 // some targets). Assembly kernels give the same bits on the integer paths
 // and agree with the references within a stated bound on the float paths:
-// (2n+2)·2⁻²⁴·Σ|terms| for a sum of n terms, since each may order and fuse
-// its additions differently.
+// (2n+2)·2⁻²⁴·Σ|terms| for a float dot of n terms, since each may order and
+// fuse its additions differently, and (2·nb+32)·2⁻²⁴·Σ_b |d_w·d_a|·Σ_j
+// |q_w·q_a| for a quantized dot of nb blocks (Impl's accuracy contract,
+// derived in impl.go).
 //
 // # Threads
 //

@@ -205,7 +205,8 @@ func randQ8_0(r *rand.Rand, nb int, sk scaleKind, vk valueKind, act bool) []byte
 
 // blockTerms returns, for a weight row of nb blocks of format wt (Q4_0 or
 // Q8_0) against Q8_0 activations a, the exact dot product Σ_b d_w·d_a·isum_b
-// and Σ_b |d_w·d_a·isum_b|, both in float64 (each term is exact there).
+// and A = Σ_b |d_w·d_a|·Σ_j |q_w·q_a| (the magnitude in Impl's accuracy
+// contract), both in float64 (each term is exact there).
 func blockTerms(wt quant.Type, w, a []byte, nb int) (exact, absSum float64) {
 	wbb := blockBytesQ4_0
 	if wt == quant.Q8_0 {
@@ -213,7 +214,7 @@ func blockTerms(wt quant.Type, w, a []byte, nb int) (exact, absSum float64) {
 	}
 	for b := range nb {
 		wb, ab := w[b*wbb:], a[b*blockBytesQ8_0:]
-		var isum int64
+		var isum, iabs int64
 		for j := range blockLen {
 			var q int64
 			if wt == quant.Q4_0 {
@@ -225,11 +226,13 @@ func blockTerms(wt quant.Type, w, a []byte, nb int) (exact, absSum float64) {
 			} else {
 				q = int64(int8(wb[2+j]))
 			}
-			isum += q * int64(int8(ab[2+j]))
+			p := q * int64(int8(ab[2+j]))
+			isum += p
+			iabs += max(p, -p)
 		}
-		term := float64(scaleF16(wb)) * float64(scaleF16(ab)) * float64(isum)
-		exact += term
-		absSum += math.Abs(term)
+		d := float64(scaleF16(wb)) * float64(scaleF16(ab))
+		exact += d * float64(isum)
+		absSum += math.Abs(d * float64(iabs))
 	}
 	return exact, absSum
 }
@@ -241,6 +244,31 @@ func blockTerms(wt quant.Type, w, a []byte, nb int) (exact, absSum float64) {
 // one rounded product per term, to first order), so two of them are within
 // twice that.
 func dotBound(n int, absSum float64) float64 { return float64(2*n+2) * u * absSum }
+
+// blockLanes is L in Impl's accuracy contract: how many lane partial sums a
+// block-dot kernel may split each block's products into.
+const blockLanes = 32
+
+// blockDotBound is Impl's accuracy contract for the block dots (derived in
+// impl.go): two evaluations of a row of nb blocks, each within
+// (nb+blockLanes−1)·u·A of the exact value, are within (2nb+blockLanes)·u·A,
+// A = Σ_b |d_w·d_a|·Σ_j |q_w·q_a|.
+func blockDotBound(nb int, a float64) float64 { return float64(2*nb+blockLanes) * u * a }
+
+// closeBlockDot is closeDot with the contract's rule for non-finite results:
+// when want (Generic) is NaN, got must be NaN or infinite; when want is an
+// infinity, got must be that infinity or NaN (a lane holding 0 times an
+// infinite scale is NaN where the whole block's sum would give ±Inf). A
+// finite want needs a finite got within bound.
+func closeBlockDot(got, want float32, bound float64) bool {
+	switch {
+	case math.IsNaN(float64(want)):
+		return math.IsNaN(float64(got)) || math.IsInf(float64(got), 0)
+	case math.IsInf(float64(want), 0):
+		return got == want || math.IsNaN(float64(got))
+	}
+	return math.Abs(float64(got)-float64(want)) <= bound
+}
 
 // closeDot reports whether got is within bound of want, with NaN matching NaN
 // and infinities matching exactly (they come from infinite f16 scales and do

@@ -18,13 +18,48 @@ type Impl struct {
 
 	// DotQ4_0Q8_0x4 sets, for r < 4, out[r] to the dot product of weight row
 	// r (nb Q4_0 blocks starting at w[r*stride]) with the activation row a
-	// (nb Q8_0 blocks): Σ_b fp16(d_w)·fp16(d_a)·isum_b, isum_b being the exact
-	// int32 Σ_j (q_w−8)·q_a of block b. One activation load feeds four rows.
+	// (nb Q8_0 blocks): Σ_b d_b·isum_b with d_b = fp16(d_w)·fp16(d_a) and
+	// isum_b = Σ_j (q_w−8)·q_a over the 32 values j of block b. One
+	// activation load feeds four rows.
+	//
+	// Accuracy contract (all block-dot fields). Generic computes each isum_b
+	// exactly and adds the float32 terms d_b·isum_b in block order. Another
+	// Impl may instead split each block's 32 integer products among up to
+	// L = 32 partial sums ("lanes", s_{b,l}, each an exact integer, with
+	// Σ_l s_{b,l} = isum_b), accumulate each lane over the blocks in float32
+	// (one rounding per block and lane: FMA of d_b and s_{b,l}, or a rounded
+	// product and sum), and add the lanes at the end in any order. The
+	// integer block sums then need not exist anywhere. With u = 2⁻²⁴ and
+	//
+	//	A = Σ_b |d_b|·Σ_j |q_w,j·q_a,j|   (q_w,j = nibble−8 for Q4_0),
+	//
+	// which bounds Σ_b Σ_l |d_b·s_{b,l}| for every such split (triangle
+	// inequality inside each lane), and also Σ_b |d_b·isum_b|:
+	//   - a lane's float sum of nb terms, each rounded once as it is added,
+	//     is within nb·u·Σ_b |d_b·s_{b,l}| of its exact value (to first
+	//     order; d_b is exact in float32 and |s_{b,l}| < 2²⁴ converts
+	//     exactly);
+	//   - adding L lane sums, in any order, costs at most (L−1)·u·Σ_l |lane|;
+	//   so the Impl is within (nb+L−1)·u·A of the exact value, and Generic
+	//   (two roundings per block) within (nb+1)·u·A. Hence every Impl
+	//   satisfies
+	//
+	//	|got − Generic| ≤ (2·nb+32)·2⁻²⁴·A.
+	//
+	// Kernels that keep the integer block sums exact (L = 1) satisfy it a
+	// fortiori. Non-finite results: a NaN or ±Inf scale makes the result
+	// non-finite (NaN or ±Inf) in every Impl, but which one may differ from
+	// Generic's, because a lane with s_{b,l} = 0 times an infinite scale is
+	// NaN where isum_b ≠ 0 would give ±Inf (and vice versa). When Generic
+	// gives ±Inf, an Impl gives the same infinity or NaN. Finite scales
+	// never overflow (|d_b·isum_b| < 2³²·2¹⁹).
 	DotQ4_0Q8_0x4 func(out *[4]float32, w []byte, stride int, a []byte, nb int)
-	// DotQ4_0Q8_0 is the same for one weight row.
+	// DotQ4_0Q8_0 is the same for one weight row (a row gives the same bits
+	// alone or in a group of four only in Impls that say so; MatVec and
+	// MatMul always compute a given row with the same kernel).
 	DotQ4_0Q8_0 func(w, a []byte, nb int) float32
 	// DotQ8_0Q8_0x4 and DotQ8_0Q8_0: the same with Q8_0 weights (isum_b =
-	// Σ_j q_w·q_a).
+	// Σ_j q_w·q_a) and the same accuracy contract.
 	DotQ8_0Q8_0x4 func(out *[4]float32, w []byte, stride int, a []byte, nb int)
 	DotQ8_0Q8_0   func(w, a []byte, nb int) float32
 	// DotF16F32 returns Σ_i fp16(w[i])·x[i] with float32 accumulation;

@@ -61,13 +61,14 @@ func matvecRef(w Matrix, x []float32) (ref, abs []float64) {
 	return ref, abs
 }
 
-// termCount is how many rounded terms a row's dot product sums: blocks for
-// the Q formats, values otherwise.
-func termCount(w Matrix) int {
+// rowBound is the tolerance of one row of w against its exact value with
+// Σ|w_j·x_j| = abs: Impl's block-dot contract for the Q formats, dotBound
+// over the values otherwise.
+func rowBound(w Matrix, abs float64) float64 {
 	if w.Type == quant.Q4_0 || w.Type == quant.Q8_0 {
-		return w.Cols / blockLen
+		return blockDotBound(w.Cols/blockLen, abs)
 	}
-	return w.Cols
+	return dotBound(w.Cols, abs)
 }
 
 // withSplitting lets MatVec split even tiny matrices over the pool.
@@ -81,8 +82,10 @@ var testRowCounts = []int{1, 2, 3, 4, 5, 6, 7, 8, 9, 37}
 
 // TestMatVec checks MatVec for every weight format, Impl and thread count
 // against the float64 product of the dequantized weights and the activations
-// as the kernels see them, within dotBound(terms, Σ|w_j·x_j|) per row (the
-// products of the dequantized values are the terms the kernels sum, exactly).
+// as the kernels see them, within dotBound(cols, Σ|w_j·x_j|) per row for the
+// float formats and blockDotBound(blocks, Σ|w_j·x_j|) for Q4_0 and Q8_0 (the
+// products of the dequantized values are exactly the products of the quants
+// times the block scales, so Σ|w_j·x_j| is the contract's A).
 // It also checks that the result does not depend on the thread count.
 func TestMatVec(t *testing.T) {
 	withSplitting(t)
@@ -108,7 +111,7 @@ func TestMatVec(t *testing.T) {
 						MatVec(pools[threads], out, w, x, &s)
 						check(t, what)
 						for i := range out {
-							if b := dotBound(termCount(w), abs[i]); math.Abs(float64(out[i])-ref[i]) > b {
+							if b := rowBound(w, abs[i]); math.Abs(float64(out[i])-ref[i]) > b {
 								t.Fatalf("%s: row %d = %v, reference %v (bound %g)", what, i, out[i], ref[i], b)
 							}
 						}

@@ -14,12 +14,16 @@ package amd64
 // quantizer writes −128 only for NaN or infinite inputs. The VNNI Q8_0 kernels
 // and every Q4_0 kernel are exact for all bytes.
 //
-// The block dots form each block's integer sum exactly and scale it once by
-// d_w·d_a (exact in float32), as Impl's contract says; only the order and
-// rounding of the float additions differ from the in-order references (the
-// four rows, or groups of four blocks, accumulate in the lanes of one vector
-// with FMA). The F16 and F32 dots accumulate 32 lanes and add them up at the
-// end.
+// The VNNI block dots form each block's integer sum exactly and scale it once
+// by d_w·d_a (exact in float32); only the order and rounding of the float
+// additions differ from the in-order references (the four rows, or groups of
+// four blocks, accumulate in the lanes of one vector with FMA). The AVX2
+// block dots, as llama.cpp's, never form the block sums: each block's
+// products are summed exactly into 4 or 8 int32 lanes per row, converted and
+// FMAed with d_w·d_a into float lanes that are added up at the end, which
+// Impl's accuracy contract allows (see kernels/impl.go and
+// dot_avx2_amd64.s). The F16 and F32 dots accumulate 32 lanes and add them
+// up at the end.
 
 // AVX2 + FMA + F16C.
 

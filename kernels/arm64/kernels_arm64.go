@@ -8,7 +8,9 @@ package arm64
 // int8). Each block sum isum_b is exact int32 arithmetic; the float results
 // are Σ_b float32(isum_b)·(d_w·d_a) accumulated in float32 with FMLA, in an
 // order of their own, so they agree with an in-order reference within
-// (2·nb+2)·2⁻²⁴·Σ_b |d_w·d_a·isum_b|. The *DotProd kernels execute SDOT
+// (2·nb+2)·2⁻²⁴·Σ_b |d_w·d_a·isum_b|, inside kernels.Impl's accuracy
+// contract ((2·nb+32)·2⁻²⁴·Σ_b |d_w·d_a|·Σ_j |q_w·q_a|, which also allows
+// float lane partial sums). The *DotProd kernels execute SDOT
 // and need the dotprod extension (cpu.ARM64.HasASIMDDP); the *NEON kernels
 // run on every ARMv8.0 core (Pi 4's Cortex-A72).
 
