@@ -21,6 +21,10 @@ type command struct {
 
 var commands = map[string]command{
 	"inspect": {"print a model file's metadata and tensor table (GGUF, safetensors file or folder)", runInspect},
+
+	"tokenize": {"print the token ids of a text as a JSON array", runTokenize},
+	"logits":   {"print the top logits at every prompt position as JSON lines", runLogits},
+	"generate": {"generate text from a prompt with Gemma 3", runGenerate},
 }
 
 // errUsage marks errors caused by the command line; main exits 2 for them.

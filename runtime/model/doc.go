@@ -1,7 +1,6 @@
-// Package model opens a model argument (a GGUF path, a Hugging Face folder or
-// an ollama:NAME[:TAG] reference), binds its tensors by name with shape and
-// format checks, reporting every missing tensor in one error, and picks the
-// architecture (runtime/gemma3, runtime/siglip).
+// Package model opens a model file and picks its architecture. Today that
+// is a GGUF file whose general.architecture is gemma3 (runtime/gemma3);
+// Hugging Face folders and ollama:NAME[:TAG] references come later.
 //
 // The runtime/ folder holds packages and is never itself a package: one named
 // runtime would shadow Go's own.
