@@ -47,7 +47,10 @@ type Impl struct {
 	//	|got − Generic| ≤ (2·nb+32)·2⁻²⁴·A.
 	//
 	// Kernels that keep the integer block sums exact (L = 1) satisfy it a
-	// fortiori. Non-finite results: a NaN or ±Inf scale makes the result
+	// fortiori. The amd64 Impls go further and sum in llama.cpp's x86 order,
+	// bit for bit (kernels/amd64/dot_avx2_amd64.s): Q8_0 with L = 8 lanes
+	// of four products and ggml's hsum_float_8, Q4_0 with L = 1 and one FMA
+	// per block (ggml's q4_0_8x8 repacked gemv/gemm). Non-finite results: a NaN or ±Inf scale makes the result
 	// non-finite (NaN or ±Inf) in every Impl, but which one may differ from
 	// Generic's, because a lane with s_{b,l} = 0 times an infinite scale is
 	// NaN where isum_b ≠ 0 would give ±Inf (and vice versa). When Generic

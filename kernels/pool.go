@@ -61,7 +61,7 @@ type Pool struct {
 	// transfers per call (measured: about 1 µs → 0.3 µs per empty two-thread
 	// Run on a 2-vCPU EPYC VM, where one transfer costs about 0.2 µs).
 	finished atomic.Uint64             // worker chunks finished since NewPool
-	waiting  atomic.Bool               // the caller is parked on done
+	waiting  atomic.Uint64             // target the caller is parked for; 0: not parked
 	panicked atomic.Pointer[PoolPanic] // first panic of the current call
 	done     chan struct{}             // wakes the parked caller (capacity 1)
 
@@ -245,10 +245,10 @@ func runChunk(t task, start, end int, pp **PoolPanic) {
 }
 
 // wait returns when every worker of the current call has finished: it spins,
-// then parks on done. The worker that brings finished to target wakes it only if
-// it announced, through waiting, that it parks; both sides store before they
-// load (sequentially consistent atomics), so one of them always sees the
-// other and no wake-up is lost.
+// then parks on done. The worker that brings finished to target wakes it only
+// if it announced, through waiting, that it parks for that very target; both
+// sides store before they load (sequentially consistent atomics), so one of
+// them always sees the other and no wake-up is lost.
 func (p *Pool) wait() {
 	for i := range spinLoads {
 		if p.finished.Load() == p.target {
@@ -258,9 +258,9 @@ func (p *Pool) wait() {
 			runtime.Gosched()
 		}
 	}
-	p.waiting.Store(true)
+	p.waiting.Store(p.target)
 	if p.finished.Load() == p.target {
-		if !p.waiting.CompareAndSwap(true, false) {
+		if !p.waiting.CompareAndSwap(p.target, 0) {
 			<-p.done // the last worker claimed the wake-up: take it
 		}
 		return
@@ -289,7 +289,15 @@ func (p *Pool) loop(w *worker) {
 		// target is read before the Add: once finished reaches it, Run may
 		// return and the next call rewrite it.
 		target := p.target
-		if p.finished.Add(1) == target && p.waiting.Load() && p.waiting.CompareAndSwap(true, false) {
+		//
+		// waiting holds the target the caller parks for, not a flag: the
+		// last worker of one call can be preempted between its Add and
+		// this check while the caller, which saw the Add, returns, starts
+		// the next call and parks for it. A flag would then let the stale
+		// worker wake that next call before its workers are done (seen
+		// under -race as a Run returning with a chunk still running);
+		// targets only grow, so the stale target never matches.
+		if p.finished.Add(1) == target && p.waiting.Load() == target && p.waiting.CompareAndSwap(target, 0) {
 			p.done <- struct{}{}
 		}
 	}

@@ -67,7 +67,9 @@ GLOBL onesW<>(SB), RODATA|NOPTR, $32
 	VMOVSHDUP XA, XT \
 	VADDSS XT, XA, XA
 
-// HSUM8 reduces the 8 lanes of A to lane 0 of XA, clobbering XT.
+// HSUM8 reduces the 8 lanes of A to lane 0 of XA, clobbering XT, in the
+// order of ggml's hsum_float_8: t_i = l_i + l_{i+4} (i < 4), then
+// (t0 + t2) + (t1 + t3).
 #define HSUM8(A, XA, XT) \
 	VEXTRACTF128 $1, A, XT \
 	VADDPS XT, XA, XA \
@@ -83,3 +85,28 @@ DATA signBytes<>+8(SB)/8, $0x8080808080808080
 DATA signBytes<>+16(SB)/8, $0x8080808080808080
 DATA signBytes<>+24(SB)/8, $0x8080808080808080
 GLOBL signBytes<>(SB), RODATA|NOPTR, $32
+
+// HSUM4ROWS reduces each of the four 8-lane accumulators Y0..Y3 as HSUM8
+// does (ggml's hsum_float_8 order) into [ΣY0, ΣY1, ΣY2, ΣY3] in X0,
+// clobbering Y1..Y7: t_r = lo(Y_r) + hi(Y_r) for every row, then
+// VUNPCKLPS/VUNPCKHPS pair rows 0 and 1 (2 and 3) so that one VADDPS forms
+// [t0_0+t0_2, t1_0+t1_2, t0_1+t0_3, t1_1+t1_3], and VMOVLHPS/VMOVHLPS line
+// up the two halves of each row for the last add.
+#define HSUM4ROWS \
+	VEXTRACTF128 $1, Y0, X4 \
+	VADDPS X4, X0, X0 \
+	VEXTRACTF128 $1, Y1, X5 \
+	VADDPS X5, X1, X1 \
+	VEXTRACTF128 $1, Y2, X6 \
+	VADDPS X6, X2, X2 \
+	VEXTRACTF128 $1, Y3, X7 \
+	VADDPS X7, X3, X3 \
+	VUNPCKLPS X1, X0, X4 \
+	VUNPCKHPS X1, X0, X5 \
+	VADDPS X5, X4, X4 \
+	VUNPCKLPS X3, X2, X5 \
+	VUNPCKHPS X3, X2, X6 \
+	VADDPS X6, X5, X5 \
+	VMOVLHPS X5, X4, X6 \
+	VMOVHLPS X4, X5, X7 \
+	VADDPS X7, X6, X0

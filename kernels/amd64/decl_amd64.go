@@ -14,16 +14,14 @@ package amd64
 // quantizer writes −128 only for NaN or infinite inputs. The VNNI Q8_0 kernels
 // and every Q4_0 kernel are exact for all bytes.
 //
-// The VNNI block dots form each block's integer sum exactly and scale it once
-// by d_w·d_a (exact in float32); only the order and rounding of the float
-// additions differ from the in-order references (the four rows, or groups of
-// four blocks, accumulate in the lanes of one vector with FMA). The AVX2
-// block dots, as llama.cpp's, never form the block sums: each block's
-// products are summed exactly into 4 or 8 int32 lanes per row, converted and
-// FMAed with d_w·d_a into float lanes that are added up at the end, which
-// Impl's accuracy contract allows (see kernels/impl.go and
-// dot_avx2_amd64.s). The F16 and F32 dots accumulate 32 lanes and add them
-// up at the end.
+// Every block dot here (AVX2 and VNNI, x4 and x1 alike) sums in llama.cpp's
+// x86 float order, so a row has the same bits as ggml's (see
+// dot_avx2_amd64.s): Q8_0 rows keep 8 float lanes, lane j the exact sum of
+// products 4j..4j+3 of each block FMAed with d_w·d_a, added up at the end as
+// hsum_float_8; Q4_0 rows form each block's exact integer sum and FMA it
+// with d_w·d_a into one float, as ggml's q4_0_8x8 repacked kernels. Both are
+// within Impl's accuracy contract (kernels/impl.go). The F16 and F32 dots
+// accumulate 32 lanes and add them up at the end.
 
 // AVX2 + FMA + F16C.
 

@@ -26,7 +26,7 @@ import (
 //     among up to L = 32 lane partial sums s_{b,l} and accumulate every lane
 //     over the blocks in float32 (the AVX2 kernels: 8 int32 lanes per row,
 //     converted and FMAed with d_w·d_a into 8 float lanes, added up at the
-//     end); the VNNI kernels keep exact block sums (L = 1). Each is within
+//     end); the Q4_0 kernels keep exact block sums (L = 1). Each is within
 //     (nb+L−1)·u·A of the exact value and the in-order reference within
 //     (nb+1)·u·A, so
 //         |got − ref| ≤ (2·nb+32)·2⁻²⁴·A,  A = Σ_b |d_w·d_a|·Σ_j |q_w·q_a|,
@@ -388,6 +388,96 @@ func TestBlockDotsExactSums(t *testing.T) {
 						t.Errorf("q8 x4 %v nb=%d row %d: got %v, want %v", m, nb, rr, out[rr], want)
 					}
 					if got := ks.q8x1(w8[rr*nb*34:(rr+1)*nb*34], a, nb); got != want {
+						t.Errorf("q8 x1 %v nb=%d row %d: got %v, want %v", m, nb, rr, got, want)
+					}
+				}
+			}
+		}
+	})
+}
+
+// fma32 is a float32 fused multiply-add: a·b is exact in float64 and the
+// sum rounds to float64 and then to float32, which equals one rounding
+// except in double-rounding cases far rarer than these tests' inputs reach.
+func fma32(a, b, c float32) float32 { return float32(math.FMA(float64(a), float64(b), float64(c))) }
+
+// llamaQ8 is ggml's x86 Q8_0·Q8_0 row dot (ggml_vec_dot_q8_0_q8_0 and
+// tinyBLAS_Q0_AVX): 8 float lanes, lane j FMAs d_w·d_a times the exact sum
+// of products 4j..4j+3 of each block, then hsum_float_8.
+func llamaQ8(w, a []byte, nb int) float32 {
+	var acc [8]float32
+	for b := range nb {
+		wb, ab := w[b*34:], a[b*34:]
+		d := f16At(wb) * f16At(ab)
+		for l := range 8 {
+			var s int32
+			for k := range 4 {
+				s += int32(int8(wb[2+4*l+k])) * int32(int8(ab[2+4*l+k]))
+			}
+			acc[l] = fma32(d, float32(s), acc[l])
+		}
+	}
+	var t [4]float32
+	for i := range 4 {
+		t[i] = acc[i] + acc[i+4]
+	}
+	return (t[0] + t[2]) + (t[1] + t[3])
+}
+
+// llamaQ4 is ggml's x86 q4_0_8x8 gemv/gemm order for one row: one FMA of
+// each block's exact sum with d_w·d_a.
+func llamaQ4(w, a []byte, nb int) float32 {
+	var acc float32
+	for b := range nb {
+		wb, ab := w[b*18:], a[b*34:]
+		var s int32
+		for j := range 16 {
+			q := wb[2+j]
+			s += (int32(q&15) - 8) * int32(int8(ab[2+j]))
+			s += (int32(q>>4) - 8) * int32(int8(ab[18+j]))
+		}
+		acc = fma32(float32(s), f16At(wb)*f16At(ab), acc)
+	}
+	return acc
+}
+
+// TestBlockDotsLlamaOrder checks that every kernel set sums in llama.cpp's
+// order (dot_avx2_amd64.s), bit for bit, in the x4 and the x1 kernels alike,
+// for finite scales.
+func TestBlockDotsLlamaOrder(t *testing.T) {
+	forEachSet(t, func(t *testing.T, ks kernelSet) {
+		r := rand.New(rand.NewPCG(11, 13))
+		for _, m := range []mode{modeRandom, modeExtreme, modeTiny, modeAct128} {
+			for _, nb := range nbs {
+				w4 := make([]byte, 4*nb*18)
+				w8 := make([]byte, 4*nb*34)
+				a := make([]byte, nb*34)
+				fillQ4(r, w4, 4*nb, m)
+				fillQ8(r, w8, 4*nb, m, false)
+				fillQ8(r, a, nb, m, true)
+				var out [4]float32
+				ks.q4x4(&out, w4, nb*18, a, nb)
+				for rr := range 4 {
+					row := w4[rr*nb*18 : (rr+1)*nb*18]
+					want := llamaQ4(row, a, nb)
+					if math.Float32bits(out[rr]) != math.Float32bits(want) {
+						t.Errorf("q4 x4 %v nb=%d row %d: got %v, want %v", m, nb, rr, out[rr], want)
+					}
+					if got := ks.q4x1(row, a, nb); math.Float32bits(got) != math.Float32bits(want) {
+						t.Errorf("q4 x1 %v nb=%d row %d: got %v, want %v", m, nb, rr, got, want)
+					}
+				}
+				if m == modeAct128 && !ks.q8Exact128 {
+					continue
+				}
+				ks.q8x4(&out, w8, nb*34, a, nb)
+				for rr := range 4 {
+					row := w8[rr*nb*34 : (rr+1)*nb*34]
+					want := llamaQ8(row, a, nb)
+					if math.Float32bits(out[rr]) != math.Float32bits(want) {
+						t.Errorf("q8 x4 %v nb=%d row %d: got %v, want %v", m, nb, rr, out[rr], want)
+					}
+					if got := ks.q8x1(row, a, nb); math.Float32bits(got) != math.Float32bits(want) {
 						t.Errorf("q8 x1 %v nb=%d row %d: got %v, want %v", m, nb, rr, got, want)
 					}
 				}

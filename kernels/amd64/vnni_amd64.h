@@ -26,9 +26,11 @@
 //   - Q8_0: w XOR 0x80 = w+128 is the unsigned operand and −128·Σa the
 //     correction: Σ(w+128)·a − 128·Σa = Σw·a, −128 × −128 included.
 // In the four-row kernels the correction is computed once per block and is the
-// starting value of each row's VPDPBUSD. Otherwise the kernels have the shape
-// of the AVX2 ones (see dot_avx2_amd64.s): four 8-lane int32 vectors (rows or
-// blocks) are summed exactly by REDUCE4D and each block sum is scaled once.
+// starting value of each row's VPDPBUSD. The float order is llama.cpp's, as in
+// the AVX2 kernels (see dot_avx2_amd64.s): Q4_0 rows add exact block sums
+// (REDUCE4D16 for four rows) by one FMA per block; Q8_0 rows keep 8 float
+// lanes of four products each (VPDPBUSD's groups of four are ggml's lanes)
+// and add them up at the end as hsum_float_8 does.
 //
 // The bodies read their arguments from registers the TEXT stubs load (go vet
 // checks the stubs' frames) and leave their results as described.
@@ -146,43 +148,24 @@ q4x4done: \
 	VFMADD231SS X7, X6, X0
 
 #define HIGH16 VPSRAD $4, X7, X7
-#define NOSHIFT
 
-// Q4X1_VNNI: func(w, a []byte, nb int) float32, four blocks per iteration,
-// then the last nb%4 one at a time.
+// Q4X1_VNNI: func(w, a []byte, nb int) float32, one block per iteration:
+// the block's exact sum, converted and FMAed with d_w·d_a into lane 0 of X0
+// (ggml's q4_0_8x8 order, as Q4X4_VNNI for one row).
 //
 // Register map (SI, CX, AX loaded by the stub):
-//	SI      the current weight block (+72 per iteration)
-//	CX      the current activation block (+136 per iteration)
+//	SI      the current weight block (+18 per block)
+//	CX      the current activation block (+34 per block)
 //	AX      blocks left; R11, R12 f16 scales
-//	X0      float accumulator, lane k = blocks 4i+k; the sum at the end
+//	X0      float accumulator (lane 0); the sum at the end
 //	Y4, Y5, Y10  activations, correction, nibbles of the current block
-//	Y6-Y9   blocks 0..3: int32 sums of four, then X6 the four block sums
-//	X7      d_w ×4 then d_w·d_a ×4, X10 d_a ×4
+//	Y6      int32 sums of four, then X6 the block sum; X7 d_w·d_a
 //	Y13 corrQ4, Y15 nibbleMaskSplit
 #define Q4X1_VNNI \
 	VXORPS X0, X0, X0 \
 	VMOVDQU corrQ4<>(SB), Y13 \
 	VMOVDQU nibbleMaskSplit<>(SB), Y15 \
-	SUBQ $4, AX \
-	JLT q4x1tail \
-q4x1loop: \
-	Q4T1_VNNI(2(SI), 2(CX), Y6, 6) \
-	Q4T1_VNNI(20(SI), 36(CX), Y7, 7) \
-	Q4T1_VNNI(38(SI), 70(CX), Y8, 8) \
-	Q4T1_VNNI(56(SI), 104(CX), Y9, 9) \
-	REDUCE4D16(Y6, Y7, Y8, Y9, X6, X7) \
-	VCVTDQ2PS X6, X6 \
-	F16X4(0(SI), 18(SI), 36(SI), 54(SI), R11, X7) \
-	F16X4(0(CX), 34(CX), 68(CX), 102(CX), R12, X10) \
-	VMULPS X10, X7, X7 \
-	VFMADD231PS X7, X6, X0 \
-	ADDQ $72, SI \
-	ADDQ $136, CX \
-	SUBQ $4, AX \
-	JGE q4x1loop \
-q4x1tail: \
-	ADDQ $4, AX \
+	TESTQ AX, AX \
 	JZ q4x1done \
 q4x1one: \
 	Q4T1_VNNI(2(SI), 2(CX), Y6, 6) \
@@ -191,12 +174,12 @@ q4x1one: \
 	ADDQ $34, CX \
 	DECQ AX \
 	JNZ q4x1one \
-q4x1done: \
-	HSUMX4(X0, X1)
+q4x1done:
 
 // Q8T_VNNI sets T (number TN) to the 8 int32 sums of four w·a of the Q8_0
 // block whose quants are at W, against the activations in Y4, starting from
-// −128·Σa in Y5; U (number UN) is a temporary. Y15 = 0x80 bytes.
+// −128·Σa (per sum of four) in Y5; U (number UN) is a temporary. Y15 = 0x80
+// bytes. The sums are ggml's lanes: lane j = products 4j..4j+3.
 #define Q8T_VNNI(W, U, UN, T, TN) \
 	VPXOR W, Y15, U \
 	VMOVDQA Y5, T \
@@ -204,22 +187,30 @@ q4x1done: \
 
 // Q8X4_VNNI: func(out *[4]float32, w []byte, stride int, a []byte, nb int)
 //
+// ggml's order (see dot_avx2_amd64.s): each row's 8 int32 lanes are
+// converted and FMAed with the row's d_w·d_a into the row's 8 float lanes;
+// HSUM4ROWS adds them up at the end.
+//
 // Register map (DI, SI, DX, CX, AX loaded by the stub):
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3; CX a; BX the offset of the current block in
 //	        a row and in a (+34 per block)
 //	AX      blocks left; R11 the four f16 weight scales
-//	X0      float accumulator, lane r = row r
+//	Y0-Y3   float accumulators of rows 0..3 (8 lanes each)
 //	Y4      activation int8 ×32; Y5 −128·Σa int32 ×8
-//	Y6-Y9   rows 0..3: int32 sums of four, then X6 the four block sums
-//	Y10, Y11  w+128; X10 d_a ×4, X7 d_w·d_a ×4
+//	Y6-Y9   rows 0..3: int32 sums of four, then as float32
+//	Y10, Y11  w+128; Y12 d_w·d_a of rows 0..3 in both halves, X13 d_a ×4,
+//	        Y13 one row's d_w·d_a ×8
 //	Y15     0x80 bytes
 #define Q8X4_VNNI \
 	LEAQ (SI)(DX*1), R8 \
 	LEAQ (R8)(DX*1), R9 \
 	LEAQ (R9)(DX*1), R10 \
 	XORQ BX, BX \
-	VXORPS X0, X0, X0 \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
 	VMOVDQU signBytes<>(SB), Y15 \
 	TESTQ AX, AX \
 	JZ q8x4done \
@@ -233,17 +224,28 @@ q8x4loop: \
 	Q8T_VNNI(2(R8)(BX*1), Y11, 11, Y7, 7) \
 	Q8T_VNNI(2(R9)(BX*1), Y10, 10, Y8, 8) \
 	Q8T_VNNI(2(R10)(BX*1), Y11, 11, Y9, 9) \
-	REDUCE4D(Y6, Y7, Y8, Y9, X6, X7) \
-	VCVTDQ2PS X6, X6 \
-	F16X4((SI)(BX*1), (R8)(BX*1), (R9)(BX*1), (R10)(BX*1), R11, X7) \
-	VPBROADCASTW (CX)(BX*1), X10 \
-	VCVTPH2PS X10, X10 \
-	VMULPS X10, X7, X7 \
-	VFMADD231PS X7, X6, X0 \
+	F16X4((SI)(BX*1), (R8)(BX*1), (R9)(BX*1), (R10)(BX*1), R11, X12) \
+	VPBROADCASTW (CX)(BX*1), X13 \
+	VCVTPH2PS X13, X13 \
+	VMULPS X13, X12, X12 \
+	VINSERTF128 $1, X12, Y12, Y12 \
+	VCVTDQ2PS Y6, Y6 \
+	VSHUFPS $0x00, Y12, Y12, Y13 \
+	VFMADD231PS Y13, Y6, Y0 \
+	VCVTDQ2PS Y7, Y7 \
+	VSHUFPS $0x55, Y12, Y12, Y13 \
+	VFMADD231PS Y13, Y7, Y1 \
+	VCVTDQ2PS Y8, Y8 \
+	VSHUFPS $0xAA, Y12, Y12, Y13 \
+	VFMADD231PS Y13, Y8, Y2 \
+	VCVTDQ2PS Y9, Y9 \
+	VSHUFPS $0xFF, Y12, Y12, Y13 \
+	VFMADD231PS Y13, Y9, Y3 \
 	ADDQ $34, BX \
 	DECQ AX \
 	JNZ q8x4loop \
 q8x4done: \
+	HSUM4ROWS \
 	VMOVUPS X0, (DI) \
 	VZEROUPPER
 
@@ -259,46 +261,33 @@ q8x4done: \
 	DPBUSD(Y4, 4, Y10, 10, T, TN) \
 	VPSUBD Y5, T, T
 
-// Q8X1_VNNI: func(w, a []byte, nb int) float32, four blocks per iteration,
-// then the last nb%4 one at a time.
+// Q8X1_VNNI: func(w, a []byte, nb int) float32, one block per iteration,
+// in ggml's order (as Q8X4_VNNI for one row).
 //
 // Register map (SI, CX, AX loaded by the stub):
-//	SI, CX  the current weight and activation blocks (+136 per iteration)
+//	SI, CX  the current weight and activation blocks (+34 per block)
 //	AX      blocks left; R11, R12 f16 scales
-//	X0      float accumulator, lane k = blocks 4i+k; the sum at the end
+//	Y0      float accumulator (8 lanes); the sum at the end in X0
 //	Y4, Y5, Y10  activations, −128·Σa, w+128 of the current block
-//	Y6-Y9   blocks 0..3: int32 sums of four, then X6 the four block sums
-//	X7      d_w ×4 then d_w·d_a ×4, X10 d_a ×4
+//	Y6      int32 sums of four, then as float32
+//	Y7      d_w·d_a ×8; X1, X10 temporaries
 //	Y15     0x80 bytes
 #define Q8X1_VNNI \
-	VXORPS X0, X0, X0 \
+	VXORPS Y0, Y0, Y0 \
 	VMOVDQU signBytes<>(SB), Y15 \
-	SUBQ $4, AX \
-	JLT q8x1tail \
+	TESTQ AX, AX \
+	JZ q8x1done \
 q8x1loop: \
 	Q8T1_VNNI(2(SI), 2(CX), Y6, 6) \
-	Q8T1_VNNI(36(SI), 36(CX), Y7, 7) \
-	Q8T1_VNNI(70(SI), 70(CX), Y8, 8) \
-	Q8T1_VNNI(104(SI), 104(CX), Y9, 9) \
-	REDUCE4D(Y6, Y7, Y8, Y9, X6, X7) \
-	VCVTDQ2PS X6, X6 \
-	F16X4(0(SI), 34(SI), 68(SI), 102(SI), R11, X7) \
-	F16X4(0(CX), 34(CX), 68(CX), 102(CX), R12, X10) \
-	VMULPS X10, X7, X7 \
-	VFMADD231PS X7, X6, X0 \
-	ADDQ $136, SI \
-	ADDQ $136, CX \
-	SUBQ $4, AX \
-	JGE q8x1loop \
-q8x1tail: \
-	ADDQ $4, AX \
-	JZ q8x1done \
-q8x1one: \
-	Q8T1_VNNI(2(SI), 2(CX), Y6, 6) \
-	ONEBLOCK(0(SI), 0(CX), NOSHIFT) \
+	VCVTDQ2PS Y6, Y6 \
+	F16X1(0(SI), R11, X7) \
+	F16X1(0(CX), R12, X10) \
+	VMULSS X10, X7, X7 \
+	VBROADCASTSS X7, Y7 \
+	VFMADD231PS Y7, Y6, Y0 \
 	ADDQ $34, SI \
 	ADDQ $34, CX \
 	DECQ AX \
-	JNZ q8x1one \
+	JNZ q8x1loop \
 q8x1done: \
-	HSUMX4(X0, X1)
+	HSUM8(Y0, X0, X1)
