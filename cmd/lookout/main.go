@@ -22,9 +22,12 @@ type command struct {
 var commands = map[string]command{
 	"inspect": {"print a model file's metadata and tensor table (GGUF, safetensors file or folder)", runInspect},
 
-	"tokenize": {"print the token ids of a text as a JSON array", runTokenize},
-	"logits":   {"print the top logits at every prompt position as JSON lines", runLogits},
-	"generate": {"generate text from a prompt with Gemma 3", runGenerate},
+	"tokenize":   {"print the token ids of a text as a JSON array", runTokenize},
+	"logits":     {"print the top logits at every prompt position as JSON lines", runLogits},
+	"generate":   {"generate text from a prompt with Gemma 3", runGenerate},
+	"chat":       {"chat with Gemma 3 on stdin, one user line per turn", runChat},
+	"gen-random": {"write a Gemma 3 GGUF with real shapes and random weights", runGenRandom},
+	"bench":      {"measure load time, prefill and decode speed, RSS and the decode roofline", runBench},
 }
 
 // errUsage marks errors caused by the command line; main exits 2 for them.
