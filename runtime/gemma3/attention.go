@@ -2,6 +2,7 @@ package gemma3
 
 import (
 	"math"
+	"math/big"
 
 	"lookout/kernels"
 	"lookout/quant"
@@ -39,8 +40,55 @@ func (s *attnScratch) size(dk, dv, nkv int) {
 // f16Round rounds v to the nearest f16 and back (GGML_CPU_FP32_TO_FP16).
 func f16Round(v float32) float32 { return quant.F16ToF32(quant.F32ToF16(v)) }
 
-// expf is C's expf (the float64 exp rounded once).
-func expf(v float32) float32 { return float32(math.Exp(float64(v))) }
+// expf is glibc's expf as llama.cpp's x86-64 build calls it (the FMA
+// ifunc variant of sysdeps/ieee754/flt-32/e_expf.c): in double,
+// x·N/ln2 = k + r with k rounded to an integer, 2^(k/N) from a table of
+// N = 32 entries, a cubic in r evaluated with fused multiply-adds, and the
+// product rounded once to float. Its error is up to about 0.502 ulp, so it
+// is not always the correctly rounded value, which is what matters here.
+func expf(v float32) float32 {
+	x := float64(v)
+	abstop := math.Float32bits(v) >> 20 & 0x7ff
+	if abstop >= 0x42b { // |x| >= 88 or NaN: rare; defer to math.Exp
+		return float32(math.Exp(x))
+	}
+	const shift = 0x1.8p+52
+	z := expfInvLn2N * x
+	kd := z + shift
+	ki := math.Float64bits(kd)
+	kd -= shift
+	r := z - kd
+	t := expfTab[ki%expfN] + ki<<(52-5)
+	s := math.Float64frombits(t)
+	zz := math.FMA(expfC[0], r, expfC[1])
+	r2 := r * r
+	y := math.FMA(expfC[2], r, 1)
+	y = math.FMA(zz, r2, y)
+	return float32(y * s)
+}
+
+const expfN = 32
+
+var (
+	expfInvLn2N = 0x1.71547652b82fep+0 * expfN
+	expfC       = [3]float64{0x1.c6af84b912394p-5 / expfN / expfN / expfN, 0x1.ebfce50fac4f3p-3 / expfN / expfN, 0x1.62e42ff0c52d6p-1 / expfN}
+	// expfTab[i] holds the bits of 2^(i/N), correctly rounded, less i<<47
+	// (the exponent that ki<<47 adds back).
+	expfTab = func() (t [expfN]uint64) {
+		const prec = 256
+		b := new(big.Float).SetPrec(prec).SetInt64(2)
+		for range 5 {
+			b.Sqrt(b)
+		}
+		p := new(big.Float).SetPrec(prec).SetInt64(1)
+		for i := range expfN {
+			f, _ := p.Float64()
+			t[i] = math.Float64bits(f) - uint64(i)<<(52-5)
+			p.Mul(p, b)
+		}
+		return t
+	}()
+)
 
 // dotF64 is ggml_vec_dot_f16 on vectors of f16 values (held as float32):
 // every product is exact in float32 and the sum is kept in double
@@ -53,6 +101,59 @@ func dotF64(a, b []float32) float32 {
 		s += float64(x * b[i])
 	}
 	return float32(s)
+}
+
+// fmaf is C's fmaf: x·y + z rounded once to float32. The product of two
+// float32 values is exact in float64; twoSum keeps the sum's rounding error,
+// which settles the one case where rounding the float64 sum to float32
+// would round twice (a float32 halfway point).
+func fmaf(x, y, z float32) float32 {
+	a, b := float64(x)*float64(y), float64(z)
+	hi := a + b
+	bb := hi - a
+	lo := (a - (hi - bb)) + (b - bb)
+	r := float32(hi)
+	if lo == 0 || float64(r) == hi {
+		return r
+	}
+	// hi is not a float32; it is a halfway point only if both neighbours
+	// are equally far. Then lo breaks the tie.
+	d := float64(r) - hi
+	var o float32
+	if d > 0 {
+		o = math.Nextafter32(r, float32(math.Inf(-1)))
+	} else {
+		o = math.Nextafter32(r, float32(math.Inf(1)))
+	}
+	if float64(o)-hi != -d {
+		return r
+	}
+	if (lo > 0) == (float64(o) > hi) {
+		return o
+	}
+	return r
+}
+
+// ggmlF32Step is GGML_F32_STEP of the goldens' AVX-512 build (32 with
+// AVX2): ggml's F32 vector loops (vec.cpp, vec.h) only run on the first
+// n &^ (step−1) elements; shorter vectors go through the scalar leftover loop.
+const ggmlF32Step = 64
+
+// dotF32 is ggml_vec_dot_f32 (vec.cpp), the K·Q and V·softmax dot of one
+// query (llamafile_sgemm declines n < 2 columns). For n < GGML_F32_STEP the
+// SIMD loop is skipped and the leftover loop sums sumf += x[i]*y[i] in
+// float, in index order, which GCC and Clang contract to one fmaf per
+// element. Longer vectors take kernels.DotF32, which does not follow ggml's
+// 4×16-lane order.
+func dotF32(a, b []float32) float32 {
+	if len(a) >= ggmlF32Step {
+		return kernels.DotF32(a, b)
+	}
+	var s float32
+	for i, x := range a {
+		s = fmaf(x, b[i], s)
+	}
+	return s
 }
 
 // attendFlash follows ggml's CPU flash attention, ops.cpp
@@ -82,10 +183,13 @@ func attendFlash(out, q []float32, l *kvLayer, h, first, last int, tiled bool, s
 	for pos := first; pos <= last; pos++ {
 		k := l.key(s.k, pos, h, dk)
 		var sc float32
-		if f16K {
+		switch {
+		case f16K:
 			sc = dotF64(k, qq)
-		} else {
+		case tiled:
 			sc = kernels.DotF32(k, qq)
+		default:
+			sc = dotF32(k, qq)
 		}
 		v := l.value(s.v, pos, h, dv)
 		ms, vs := float32(1), float32(1)
@@ -102,13 +206,22 @@ func attendFlash(out, q []float32, l *kvLayer, h, first, last int, tiled bool, s
 		} else {
 			vs = expf(sc - M)
 		}
+		if tiled {
+			for i := range acc {
+				acc[i] += float32(v[i] * vs)
+			}
+			S = float32(S*ms) + vs
+			continue
+		}
+		// ggml_vec_mad_f16/_f32 below GGML_F16_STEP/GGML_F32_STEP: the
+		// leftover loop y[i] + x[i]*v, contracted to fmaf; S*ms + vs too.
 		for i := range acc {
-			acc[i] += float32(v[i] * vs)
+			acc[i] = fmaf(v[i], vs, acc[i])
 			if f16V {
 				acc[i] = f16Round(acc[i])
 			}
 		}
-		S = float32(S*ms) + vs
+		S = fmaf(S, ms, vs)
 	}
 	inv := float32(0)
 	if S != 0 {
@@ -121,7 +234,10 @@ func attendFlash(out, q []float32, l *kvLayer, h, first, last int, tiled bool, s
 
 // attendSoftmax is llama.cpp's attention without flash attention
 // (llama-graph.cpp build_attn_mha): kq = mul_mat(K, q) (an F16 K makes ggml
-// convert q to F16, its vec_dot_type), kq = soft_max_ext(kq, mask, scale 1)
+// convert q to F16, its vec_dot_type; an F32 K is summed as for one query,
+// dotF32: a prompt goes through tinyBLAS in llama.cpp, 16 lanes and a
+// reduction, whose order this does not follow, but the prompt logits of the
+// goldens still come out bit-identical after Q8_0 activation rounding), kq = soft_max_ext(kq, mask, scale 1)
 // (ggml_compute_forward_soft_max_f32: max-subtracted expf, summed in
 // double), then out = mul_mat(Vᵀ, kq) summed over the keys in F32 (with an
 // F16 V, kq is converted to F16 first). Masked keys have probability
@@ -144,7 +260,7 @@ func attendSoftmax(out, q []float32, l *kvLayer, h, first, last int, s *attnScra
 		if f16K {
 			p[j] = dotF64(k, qq)
 		} else {
-			p[j] = kernels.DotF32(k, qq)
+			p[j] = dotF32(k, qq)
 		}
 	}
 	kernels.Softmax(p, p)
@@ -153,11 +269,17 @@ func attendSoftmax(out, q []float32, l *kvLayer, h, first, last int, s *attnScra
 			p[j] = f16Round(v)
 		}
 	}
+	// out[i] = dotF32(V[first.., i], p): the same fmaf order, keys in
+	// position order, accumulated over j for all i at once.
 	clear(out)
 	for j, pj := range p {
 		v := l.value(s.v, first+j, h, dv)
 		for i := range out {
-			out[i] += float32(v[i] * pj)
+			if n < ggmlF32Step {
+				out[i] = fmaf(v[i], pj, out[i])
+			} else {
+				out[i] += float32(v[i] * pj)
+			}
 		}
 	}
 }

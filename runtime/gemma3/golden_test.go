@@ -223,23 +223,41 @@ func TestGolden(t *testing.T) {
 // (the goldens' JSON keeps about 8 significant digits). Other kernels (NEON,
 // generic) sum in another order.
 //
-// What remains is a one-ulp difference somewhere else (the F32/F16
-// attention dots and the flash-attention kernel, whose llama.cpp order for a
-// one-token batch differs from the prompt's), usually absorbed by the next
-// Q8_0 activation quantization. But once one lands on a rounding boundary
-// of that quantization (x·127/amax at k+½) or of the F16 GELU table, one
-// quantized value moves by a whole step and the logits by a few hundredths
-// from there on: this happens in a few greedy steps (q8_0 and q4_0
-// p4_multilingual), and, with other kernels, anywhere. So for them: every
-// step up to the first such flip must be within tol, and every step after
-// it within flipTol, a bound far below what a real semantic difference
-// gives (dequantizing to F32 without activation quantization is 0.18 off
-// for Q8_0 and ~2 for Q4_0, README); top-1 and greedy must agree wherever
-// the golden's margin between its first two tokens exceeds the error.
+// Decode steps are bit-identical too: for one token llama.cpp takes
+// other routes through attention than for a prompt (ggml_vec_dot_f32's
+// scalar float loop, fused multiply-adds, glibc expf; see attention.go),
+// and attention.go follows them. So with these kernels every step, prompt
+// and greedy, must be within tol, except the flips listed in knownFlips.
+//
+// Elsewhere a one-ulp difference in some float sum is usually absorbed by
+// the next Q8_0 activation quantization. But once one lands on a rounding
+// boundary of that quantization (x·127/amax at k+½) or of the F16 GELU
+// table, one quantized value moves by a whole step and the logits by a few
+// hundredths from there on. With other kernels (NEON, generic), which sum
+// in another order, this can happen anywhere. So for them, and for the
+// known flips: every step up to the first such flip must be within tol,
+// and every step after it within flipTol, a bound far below what a real
+// semantic difference gives (dequantizing to F32 without activation
+// quantization is 0.18 off for Q8_0 and ~2 for Q4_0, README); top-1 and
+// greedy must agree wherever the golden's margin between its first two
+// tokens exceeds the error.
 const (
 	flipTol  = 0.1
 	exactTol = 1e-6
 )
+
+// knownFlips lists, for the llama.cpp-order kernels, the runs that still
+// have one step over tol, and that step. q4_0/default/p4_multilingual is
+// off by 1.1e-2 at step 26 (greedy token 8) only: every other step,
+// before and after, is within exactTol, so the cached K and V agree and the
+// difference stays in that step's own path. Not yet explained; these made
+// no difference there: fused or unfused V/S updates, glibc vs correctly
+// rounded expf, a float instead of double F16 dot (worse), an FMA-built
+// GELU table (one entry differs), and moving that step's two nearest Q8_0
+// ties in the attention outputs (layers 1 and 4; worse).
+var knownFlips = map[string]int{
+	"gemma3-tiny/text/q4_0/default/p4_multilingual": 26,
+}
 
 // llamaOrder reports whether the block-dot kernels in use sum in llama.cpp's
 // x86 order (see above).
@@ -305,6 +323,10 @@ func checkGolden(t *testing.T, m *gemma3.Model, rel string, tol float64, quantiz
 	}
 
 	exact := quantized && llamaOrder()
+	knownFlip, ok := knownFlips[rel]
+	if !ok {
+		knownFlip = -1
+	}
 	var maxErr, maxPrompt float64
 	flipAt := -1
 	top1 := 0
@@ -346,6 +368,9 @@ func checkGolden(t *testing.T, m *gemma3.Model, rel string, tol float64, quantiz
 			rel, maxPrompt, maxLast, exactTol, kernels.Active())
 	case !quantized && (maxErr > tol || maxLast > tol):
 		t.Errorf("%s: logits differ by %.3g (last %.3g) > %g", rel, maxErr, maxLast, tol)
+	case exact && flipAt >= 0 && flipAt != knownFlip:
+		t.Errorf("%s: step %d differs by more than %g (max %.3g) with %s kernels, which sum in llama.cpp's order",
+			rel, flipAt, tol, maxErr, kernels.Active())
 	case quantized && maxErr > flipTol:
 		t.Errorf("%s: logits differ by %.3g > %g after a rounding flip at step %d", rel, maxErr, flipTol, flipAt)
 	case quantized && flipAt < 0 && maxLast > tol:
