@@ -176,9 +176,16 @@ func TestPoolClose(t *testing.T) {
 	if !strings.Contains(msg, "after Close") {
 		t.Fatalf("Run after Close: panic %q", msg)
 	}
-	// The workers have exited (Close waits for them).
-	if n := runtime.NumGoroutine(); n > before {
-		t.Fatalf("%d goroutines after Close, %d before NewPool", n, before)
+	// The workers have exited. Close waits for each worker's deferred
+	// wg.Done, which runs just before its goroutine ends, so a worker may
+	// still be counted for a moment (or a goroutine of an earlier test may
+	// be finishing): poll until the count is back, failing after 5 s.
+	n := runtime.NumGoroutine()
+	for deadline := time.Now().Add(5 * time.Second); n > before && time.Now().Before(deadline); n = runtime.NumGoroutine() {
+		time.Sleep(time.Millisecond)
+	}
+	if n > before {
+		t.Fatalf("%d goroutines 5 s after Close, %d before NewPool", n, before)
 	}
 	// Closing a pool whose workers are parked.
 	p = NewPool(3)
