@@ -57,6 +57,44 @@
 	VPSUBW C, U, U \
 	VPMADDWD Y12, U, U
 
+// VPERMD indices taking [r0b0, r2b0, r0b1, r2b1 | r1b0, r3b0, r1b1, r3b1] to
+// [r0b0, r1b0, r2b0, r3b0 | r0b1, r1b1, r2b1, r3b1].
+DATA q4x4Perm<>+0(SB)/8, $0x0000000400000000
+DATA q4x4Perm<>+8(SB)/8, $0x0000000500000001
+DATA q4x4Perm<>+16(SB)/8, $0x0000000600000002
+DATA q4x4Perm<>+24(SB)/8, $0x0000000700000003
+GLOBL q4x4Perm<>(SB), RODATA|NOPTR, $32
+
+// Q4A loads one Q8_0 block's activations for Q4P: bytes 0..15 (at A0) in
+// both halves of Y4, bytes 16..31 (at A1) in both halves of Y5, and
+// Y3 = VPMADDUBSW(8, Y4) + VPMADDUBSW(8, Y5) (int16, within ±4096), using
+// Y14. Y13 eights.
+#define Q4A(A0, A1) \
+	VBROADCASTI128 A0, Y4 \
+	VBROADCASTI128 A1, Y5 \
+	VPMADDUBSW Y4, Y13, Y3 \
+	VPMADDUBSW Y5, Y13, Y14 \
+	VPADDW     Y14, Y3, Y3
+
+// Q4P sets U to the 16 int16 sums of (q−8)·a of two Q4_0 blocks at once:
+// lanes 0..7 for the block whose nibbles are at Q0, lanes 8..15 for the one
+// at Q1, each lane summing two products of low nibbles and two of high
+// nibbles (four products). Y4 holds activation bytes 0..15 in both halves,
+// Y5 bytes 16..31, Y3 the int16 VPMADDUBSW(8, Y4) + VPMADDUBSW(8, Y5); XU is
+// the X name of U, T a temporary. VPMADDUBSW does not saturate (pair sums of
+// q·a lie within ±3840) and VPADDW/VPSUBW wrap, so each lane is exact as
+// long as its true value fits in int16 (see DotQ4_0Q8_0x4AVX2).
+#define Q4P(Q0, Q1, U, XU, T) \
+	VMOVDQU Q0, XU \
+	VINSERTI128 $1, Q1, U, U \
+	VPSRLW $4, U, T \
+	VPAND Y15, U, U \
+	VPAND Y15, T, T \
+	VPMADDUBSW Y4, U, U \
+	VPMADDUBSW Y5, T, T \
+	VPADDW T, U, U \
+	VPSUBW Y3, U, U
+
 // Q8L sets T to the 8 int32 lane sums (as float32) of the Q8_0 block whose
 // quants are at W (memory) against the activations in A, using the
 // temporary S. VPMADDUBSW needs one unsigned operand: |w| × (a with w's
@@ -95,21 +133,33 @@
 
 // func DotQ4_0Q8_0x4AVX2(out *[4]float32, w []byte, stride int, a []byte, nb int)
 //
-// Per block: the four rows' 8-lane int32 sums (Q4I), added up exactly by
-// REDUCE4D into the four block sums, converted and FMAed with the four
-// d_w·d_a into X0 (lane r = row r).
+// Two blocks per iteration. Rows are packed in pairs: rows 0 and 1 share one
+// ymm (row 0 in the low half, row 1 in the high half), as rows 2 and 3, so
+// the nibble unpacking and VPMADDUBSW serve two rows at once (Q4P). The
+// block sums are then added up in integers: VPHADDW of the two pairs, then
+// of the two blocks, leaves per half [r0b0 ×2, r2b0 ×2, r0b1 ×2, r2b1 ×2]
+// (rows 1 and 3 in the high half), each int16 lane the sum of 16 products
+// (q−8)·a, within [−16256, 16384]: exact, since int16 adds wrap and only the
+// true final value has to fit. VPMADDWD against ones gives the int32 block
+// sums, VPERMD orders them [r0b0..r3b0 | r0b1..r3b1], and each block's four
+// sums are converted and FMAed with the four d_w·d_a into X0 (lane r = row r),
+// block 0 before block 1: per row, exactly acc = fma(isum_b, d_b, acc)
+// block after block. An odd last block goes through the same steps alone.
 //
 // Register map:
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3; BX the offset of the current block in a row
 //	        (+18 per block)
 //	CX      the current activation block (+34 per block)
-//	AX      blocks left; R11 the four f16 weight scales
+//	AX      blocks left; R11, R12 the four f16 weight scales of blocks 0, 1
 //	X0      float accumulator, lane r = row r
-//	Y4      activations; Y5 VPMADDUBSW(8, a)
-//	Y6-Y9   rows 0..3: int32 sums of four, then X6 the four block sums
-//	X10     d_w·d_a of rows 0..3; X11 d_a ×4
-//	Y12 int16 ones, Y13 eights, Y14 nibble shift counts, Y15 0x0f bytes
+//	Y2      VPERMD indices
+//	Y3      VPMADDUBSW(8, a) of both activation halves; Y14 temporary
+//	Y4, Y5  activation bytes 0..15, 16..31 in both halves
+//	Y6, Y8  rows 0|1, 2|3 of block 0 (int16), then the block sums;
+//	Y10, Y11 those of block 1; Y7, Y9 temporaries
+//	X9, X10 d_w·d_a of rows 0..3 of blocks 1, 0; X11 d_a ×4
+//	Y12 int16 ones, Y13 eights, Y15 0x0f bytes
 TEXT ·DotQ4_0Q8_0x4AVX2(SB), NOSPLIT, $0-72
 	MOVQ out+0(FP), DI
 	MOVQ w_base+8(FP), SI
@@ -123,29 +173,58 @@ TEXT ·DotQ4_0Q8_0x4AVX2(SB), NOSPLIT, $0-72
 	VXORPS  X0, X0, X0
 	VMOVDQU onesW<>(SB), Y12
 	VMOVDQU eights<>(SB), Y13
-	VMOVDQU nibbleShift<>(SB), Y14
 	VMOVDQU nibbleMask<>(SB), Y15
+	VMOVDQU q4x4Perm<>(SB), Y2
+	CMPQ AX, $2
+	JB   q4x4tail
+
+q4x4loop2:
+	Q4A(2(CX), 18(CX))
+	Q4P(2(SI)(BX*1), 2(R8)(BX*1), Y6, X6, Y7)
+	Q4P(2(R9)(BX*1), 2(R10)(BX*1), Y8, X8, Y9)
+	Q4A(36(CX), 52(CX))
+	Q4P(20(SI)(BX*1), 20(R8)(BX*1), Y10, X10, Y7)
+	Q4P(20(R9)(BX*1), 20(R10)(BX*1), Y11, X11, Y9)
+	VPHADDW  Y8, Y6, Y6
+	VPHADDW  Y11, Y10, Y10
+	VPHADDW  Y10, Y6, Y6
+	VPMADDWD Y12, Y6, Y6
+	VPERMD   Y6, Y2, Y6
+	VCVTDQ2PS Y6, Y6
+	F16X4((SI)(BX*1), (R8)(BX*1), (R9)(BX*1), (R10)(BX*1), R11, X10)
+	VPBROADCASTW (CX), X11
+	VCVTPH2PS    X11, X11
+	VMULPS       X11, X10, X10
+	VFMADD231PS  X10, X6, X0
+	F16X4(18(SI)(BX*1), 18(R8)(BX*1), 18(R9)(BX*1), 18(R10)(BX*1), R12, X9)
+	VPBROADCASTW 34(CX), X11
+	VCVTPH2PS    X11, X11
+	VMULPS       X11, X9, X9
+	VEXTRACTF128 $1, Y6, X8
+	VFMADD231PS  X9, X8, X0
+	ADDQ $36, BX
+	ADDQ $68, CX
+	SUBQ $2, AX
+	CMPQ AX, $2
+	JAE  q4x4loop2
+
+q4x4tail:
 	TESTQ AX, AX
 	JZ    q4x4done
-
-q4x4loop:
-	VMOVDQU    2(CX), Y4
-	VPMADDUBSW Y4, Y13, Y5
-	Q4I(2(SI)(BX*1), Y4, Y5, Y6)
-	Q4I(2(R8)(BX*1), Y4, Y5, Y7)
-	Q4I(2(R9)(BX*1), Y4, Y5, Y8)
-	Q4I(2(R10)(BX*1), Y4, Y5, Y9)
-	REDUCE4D(Y6, Y7, Y8, Y9, X6, X7)
+	Q4A(2(CX), 18(CX))
+	Q4P(2(SI)(BX*1), 2(R8)(BX*1), Y6, X6, Y7)
+	Q4P(2(R9)(BX*1), 2(R10)(BX*1), Y8, X8, Y9)
+	VPHADDW  Y8, Y6, Y6
+	VPHADDW  Y6, Y6, Y6
+	VPMADDWD Y12, Y6, Y6
+	VEXTRACTI128 $1, Y6, X7
+	VPUNPCKLDQ X7, X6, X6
 	VCVTDQ2PS X6, X6
 	F16X4((SI)(BX*1), (R8)(BX*1), (R9)(BX*1), (R10)(BX*1), R11, X10)
 	VPBROADCASTW (CX), X11
 	VCVTPH2PS    X11, X11
 	VMULPS       X11, X10, X10
 	VFMADD231PS  X10, X6, X0
-	ADDQ $18, BX
-	ADDQ $34, CX
-	DECQ AX
-	JNZ  q4x4loop
 
 q4x4done:
 	VMOVUPS X0, (DI)
