@@ -124,12 +124,8 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(fs.Output(), "usage: lookout bench --model M [--threads N] [--json] [--prompt-lengths 64,512] [--decode 128]\n\nLoad time, prefill and decode tokens/s, peak RSS, memory read bandwidth and\nthe decode roofline fraction (tok/s × weight bytes per token ÷ bandwidth).")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, pos)
 	}
 	lengths, err := parseLengths(*lengthsFlag)
 	if err != nil {

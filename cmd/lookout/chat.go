@@ -46,12 +46,8 @@ func runChat(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(fs.Output(), "usage: lookout chat --model M [--system TEXT] [-n 512] [--temp 0] [--seed S] [--ctx N]\n\nReads one user message per line from stdin until EOF and streams each reply\nto stdout (followed by a newline). The conversation is kept in the KV cache;\nwhen the context fills, the oldest turns are dropped.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, pos)
 	}
 	if *n <= 0 {
 		return fmt.Errorf("%w: -n must be positive", errUsage)

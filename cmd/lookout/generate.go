@@ -21,24 +21,14 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	mf.register(fs)
 	prompt := fs.String("prompt", "", "prompt text")
 	n := fs.Int("n", 64, "maximum tokens to generate")
-	var so sample.Options
-	temp := fs.Float64("temp", 0, "temperature; 0 = greedy")
-	fs.IntVar(&so.TopK, "top-k", 40, "keep the k most likely tokens (0 = all)")
-	topP := fs.Float64("top-p", 0.95, "nucleus sampling threshold (1 = off)")
-	minP := fs.Float64("min-p", 0.05, "drop tokens below this fraction of the best one's probability")
-	rep := fs.Float64("repeat-penalty", 1, "repetition penalty over the last 64 tokens (1 = off)")
-	fs.Uint64Var(&so.Seed, "seed", 0, "random seed for sampling")
+	sampling := samplingFlags(fs)
 	useChat := fs.Bool("chat", false, "wrap the prompt in the Gemma 3 chat template as one user turn")
 	fs.Usage = func() {
 		fmt.Fprintln(fs.Output(), "usage: lookout generate --model M --prompt TEXT [-n 64] [--temp 0] [--seed S] [--chat]\n\nStreams the generated text to stdout; stops at <end_of_turn> or <eos>.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, pos)
 	}
 	if *prompt == "" {
 		return fmt.Errorf("%w: --prompt is required", errUsage)
@@ -46,7 +36,7 @@ func runGenerate(args []string, stdout, stderr io.Writer) error {
 	if *n < 0 {
 		return fmt.Errorf("%w: -n must not be negative", errUsage)
 	}
-	so.Temperature, so.TopP, so.MinP, so.RepeatPenalty = float32(*temp), float32(*topP), float32(*minP), float32(*rep)
+	so := sampling()
 	m, err := mf.load(stderr)
 	if err != nil {
 		return err

@@ -71,12 +71,8 @@ func runLogits(args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(fs.Output(), "usage: lookout logits --model M (--prompt TEXT | --tokens 2,651,...) [--top 20] [--dump-last FILE.f32] [--threads N] [--kv f16|f32] [--no-flash-attn]\n\nPrints one JSON object per position: {\"pos\":i,\"token\":id,\"top\":[[id,logit],...]}.")
 		fs.PrintDefaults()
 	}
-	pos, err := parseFlags(fs, args, stderr)
-	if err != nil {
+	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
-	}
-	if len(pos) != 0 {
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, pos)
 	}
 	if (*prompt == "") == (*tokens == "") {
 		return fmt.Errorf("%w: give exactly one of --prompt and --tokens", errUsage)

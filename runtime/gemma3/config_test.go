@@ -116,7 +116,7 @@ func TestConfigErrors(t *testing.T) {
 // the ring buffers of the sliding layers wrap) gives the same logits as
 // evaluating everything in one batch, token by token or in chunks.
 func TestRingBuffer(t *testing.T) {
-	m, err := model.Load(golden.Project(t, "gemma3-tiny/models/gemma3-tiny-q8_0.gguf"), gemma3.Options{Threads: 1, ContextLength: 40})
+	m, err := model.Load(golden.Project(t, "gemma3-tiny/models/gemma3-tiny-q4_0.gguf"), gemma3.Options{Threads: 1, ContextLength: 40})
 	if err != nil {
 		t.Fatal(err)
 	}
