@@ -1,9 +1,9 @@
 # Lookout build and test entry points. `make test` is what CI runs.
 GO      ?= go
 BIN     ?= bin
-# Packages whose tests also run as arm64 binaries under qemu (kernels/... and
-# runtime/... join as they land).
-ARM64_PKGS ?= ./quant/... ./kernels/... ./runtime/...
+# Packages whose tests also run as arm64 binaries under qemu: everything with
+# numerics or byte layouts (cmd/lookout's end-to-end tests run on amd64 only).
+ARM64_PKGS ?= ./quant/... ./kernels/... ./runtime/... ./device/...
 # Pi 4 (no dotprod) and Pi 5 (dotprod) CPU models, each with the kernel set
 # that must be selected on it (kernels.TestExpectedKernels fails otherwise, so
 # a fast path that silently stops being applied turns CI red). qemu's default

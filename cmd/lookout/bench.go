@@ -16,6 +16,7 @@ import (
 	"lookout/kernels"
 	"lookout/runtime/gemma3"
 	"lookout/runtime/sample"
+	"lookout/runtime/siglip"
 )
 
 // benchResult is what `lookout bench --json` prints (one object).
@@ -120,12 +121,28 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	lengthsFlag := fs.String("prompt-lengths", "64,512", "prefill batch sizes to time, comma-separated (random token ids, a fresh session each)")
 	nDecode := fs.Int("decode", 128, "tokens to decode (greedy, after a one-token prompt)")
 	bwMB := fs.Int("bandwidth-mb", 256, "MiB the memory bandwidth probe reads (0 = skip the probe)")
+	runs := fs.Int("runs", 5, "SigLIP: timed passes per tower and thread count (the median is reported)")
+	nLabels := fs.Int("labels", 10, "SigLIP: labels to encode for the classification run (0 = skip it)")
 	fs.Usage = func() {
-		fmt.Fprintln(fs.Output(), "usage: lookout bench --model M [--threads N] [--json] [--prompt-lengths 64,512] [--decode 128]\n\nLoad time, prefill and decode tokens/s, peak RSS, memory read bandwidth and\nthe decode roofline fraction (tok/s × weight bytes per token ÷ bandwidth).")
+		fmt.Fprintln(fs.Output(), "usage: lookout bench --model M [--threads N] [--json] [--prompt-lengths 64,512] [--decode 128]\n\nGemma 3: load time, prefill and decode tokens/s, peak RSS, memory read\nbandwidth and the decode roofline fraction (tok/s × weight bytes per token ÷\nbandwidth). SigLIP: image-tower ms and text-tower ms per prompt at 1 thread\nand at --threads (default all CPUs), GOP/s, the cost of encoding --labels\nlabels then classifying a frame, and peak RSS.")
 		fs.PrintDefaults()
 	}
 	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
+	}
+	if mf.model != "" && archOf(mf.model) == siglip.Arch {
+		if *runs <= 0 || *nLabels < 0 || mf.threads < 0 {
+			return fmt.Errorf("%w: --runs must be positive, --labels and --threads not negative", errUsage)
+		}
+		th := mf.threads
+		if th == 0 {
+			th = kernels.DefaultThreads()
+		}
+		threads := []int{1}
+		if th > 1 {
+			threads = append(threads, th)
+		}
+		return runSigLIPBench(mf.model, threads, *runs, *nLabels, *asJSON, stdout, stderr)
 	}
 	lengths, err := parseLengths(*lengthsFlag)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"lookout/quant"
 	"lookout/quant/gguf"
 	"lookout/quant/safetensors"
+	"lookout/runtime/model"
 )
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
@@ -100,6 +101,10 @@ const (
 )
 
 func inspect(path string, full bool) (*inspection, error) {
+	path, err := model.Resolve(path)
+	if err != nil {
+		return nil, err
+	}
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, err

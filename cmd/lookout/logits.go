@@ -31,7 +31,7 @@ func (m *modelFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&m.model, "model", "", "GGUF model file (Gemma 3 text)")
 	fs.IntVar(&m.threads, "threads", 0, "worker threads (0 = all CPUs)")
 	fs.IntVar(&m.ctx, "ctx", 0, "context length in tokens (0 = min(4096, the model's))")
-	fs.StringVar(&m.kv, "kv", "f16", "KV cache type: f16 (llama.cpp's default) or f32")
+	fs.StringVar(&m.kv, "kv", "f16", "KV cache type: f16 (llama.cpp's default), f32 or q8_0 (half the memory of f16; needs flash attention)")
 	fs.BoolVar(&m.noFA, "no-flash-attn", false, "use llama.cpp's non-flash attention path (soft_max over the KQ row)")
 }
 

@@ -102,7 +102,7 @@ func TestGemmaCLIErrors(t *testing.T) {
 		{"no model", []string{"logits", "--prompt", "x"}, 2, "--model is required"},
 		{"prompt and tokens", []string{"logits", "--model", model, "--prompt", "x", "--tokens", "2"}, 2, "exactly one"},
 		{"bad token", []string{"logits", "--model", model, "--tokens", "2,999999"}, 2, "out of range"},
-		{"bad kv", []string{"generate", "--model", model, "--prompt", "x", "--kv", "q8"}, 2, "f16 or f32"},
+		{"bad kv", []string{"generate", "--model", model, "--prompt", "x", "--kv", "q8"}, 2, "f16, f32 or q8_0"},
 		{"missing file", []string{"generate", "--model", "/no/such.gguf", "--prompt", "x"}, 1, "/no/such.gguf"},
 		{"wrong architecture", []string{"logits", "--model", golden.Project(t, "gemma3-tiny/models/mmproj-gemma3-tiny-f16.gguf"), "--prompt", "x"}, 1, `"general.architecture" is "clip"`},
 		{"prompt longer than context", []string{"logits", "--model", model, "--ctx", "4", "--prompt", "The capital of France is"}, 1, "context length 4"},

@@ -21,6 +21,7 @@ type command struct {
 
 var commands = map[string]command{
 	"inspect": {"print a model file's metadata and tensor table (GGUF, safetensors file or folder)", runInspect},
+	"convert": {"convert a Hugging Face SigLIP folder to one GGUF file", runConvert},
 
 	"tokenize":   {"print the token ids of a text as a JSON array", runTokenize},
 	"logits":     {"print the top logits at every prompt position as JSON lines", runLogits},
@@ -28,6 +29,9 @@ var commands = map[string]command{
 	"chat":       {"chat with Gemma 3 on stdin, one user line per turn", runChat},
 	"gen-random": {"write a Gemma 3 GGUF with real shapes and random weights", runGenRandom},
 	"bench":      {"measure load time, prefill and decode speed, RSS and the decode roofline", runBench},
+
+	"classify": {"zero-shot classify images against text labels with SigLIP", runClassify},
+	"embed":    {"print the SigLIP embedding of an image, a text or token ids", runEmbed},
 }
 
 // errUsage marks errors caused by the command line; main exits 2 for them.

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"lookout/quant/gguf"
+	"lookout/runtime/model"
 	"lookout/runtime/tokenizer"
 )
 
@@ -28,7 +29,11 @@ func runTokenize(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return fmt.Errorf("%w: want one TEXT argument, got %d", errUsage, len(pos))
 	}
-	f, err := gguf.Open(*modelPath)
+	path, err := model.Resolve(*modelPath)
+	if err != nil {
+		return err
+	}
+	f, err := gguf.Open(path)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ const faTileQ = 64
 // attnScratch holds per-call buffers.
 type attnScratch struct {
 	q, k, v, acc, p []float32
+	q8              []byte // Q as Q8_0 blocks, for a Q8_0 K cache
 }
 
 func (s *attnScratch) size(dk, dv, nkv int) {
@@ -170,6 +171,17 @@ func attendFlash(out, q []float32, l *kvLayer, h, first, last int, tiled bool, s
 	s.size(dk, dv, last-first+1)
 	f16K := l.k16 != nil && !tiled
 	f16V := l.v16 != nil && !tiled
+	// With a Q8_0 K cache, ggml converts Q to Q8_0 (K's vec_dot_type) and
+	// scores with ggml_vec_dot_q8_0_q8_0; V rows are dequantized to F32
+	// (v_to_float) and accumulated in F32 as with an F32 cache. The tiled
+	// path works on dequantized rows.
+	q8K := l.k8 != nil && !tiled
+	if q8K {
+		if n := KVQ8_0.rowBytes(dk); cap(s.q8) < n {
+			s.q8 = make([]byte, n)
+		}
+		kernels.QuantizeQ8_0(s.q8[:KVQ8_0.rowBytes(dk)], q)
+	}
 	qq := s.q[:dk]
 	for i, v := range q {
 		if f16K {
@@ -181,15 +193,16 @@ func attendFlash(out, q []float32, l *kvLayer, h, first, last int, tiled bool, s
 	clear(acc)
 	S, M := float32(0), float32(math.Inf(-1))
 	for pos := first; pos <= last; pos++ {
-		k := l.key(s.k, pos, h, dk)
 		var sc float32
 		switch {
+		case q8K:
+			sc = kernels.DotQ8_0Q8_0(l.keyQ8(pos, h, dk), s.q8[:KVQ8_0.rowBytes(dk)])
 		case f16K:
-			sc = dotF64(k, qq)
+			sc = dotF64(l.key(s.k, pos, h, dk), qq)
 		case tiled:
-			sc = kernels.DotF32(k, qq)
+			sc = kernels.DotF32(l.key(s.k, pos, h, dk), qq)
 		default:
-			sc = dotF32(k, qq)
+			sc = dotF32(l.key(s.k, pos, h, dk), qq)
 		}
 		v := l.value(s.v, pos, h, dv)
 		ms, vs := float32(1), float32(1)

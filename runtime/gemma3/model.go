@@ -18,7 +18,7 @@ const DefaultContext = 4096
 type Options struct {
 	Threads       int    // worker goroutines; 0 = kernels.DefaultThreads()
 	ContextLength int    // KV cache positions; 0 = min(DefaultContext, trained context)
-	KV            KVType // KVF16 (default) or KVF32
+	KV            KVType // KVF16 (default), KVF32 or KVQ8_0
 	// NoFlashAttention selects llama.cpp's non-flash attention path
 	// (soft_max_ext over the whole KQ row), which is what its f32ref
 	// goldens use together with KVF32.
@@ -57,7 +57,18 @@ func New(f *gguf.File, opts Options) (*Model, error) {
 	if tok.NumTokens() > c.NVocab {
 		return nil, fmt.Errorf("gemma3: %s: the vocabulary has %d tokens but token_embd only %d rows", f.Path, tok.NumTokens(), c.NVocab)
 	}
-	if opts.KV != KVF16 && opts.KV != KVF32 {
+	switch opts.KV {
+	case KVF16, KVF32:
+	case KVQ8_0:
+		// As llama.cpp: a quantized V cache is only read by flash
+		// attention, and rows are quantized per head, whole blocks each.
+		if opts.NoFlashAttention {
+			return nil, fmt.Errorf("gemma3: a q8_0 KV cache needs flash attention (as in llama.cpp)")
+		}
+		if c.HeadDimK%q8Block != 0 || c.HeadDimV%q8Block != 0 {
+			return nil, fmt.Errorf("gemma3: %s: a q8_0 KV cache needs head dims that are multiples of %d (key %d, value %d)", f.Path, q8Block, c.HeadDimK, c.HeadDimV)
+		}
+	default:
 		return nil, fmt.Errorf("gemma3: unknown KV cache type %v", opts.KV)
 	}
 	nctx := opts.ContextLength

@@ -32,7 +32,12 @@
 // instead: added tokens are matched leftmost-longest, the normalizer (Replace
 // " " → "▁") and pre-tokenizer run on the rest, and BPE merges are applied by
 // merge rank (lowest first, ties leftmost) with byte fallback. On the Gemma
-// vocabularies both give the same ids.
+// vocabularies both give the same ids. AddToGGUF stores a tokenizer.json in
+// GGUF keys with its merges (tokenizer.ggml.merges); a GGUF vocabulary that
+// has merges is encoded the tokenizer.json way, so the ids do not change.
+//
+// Lowercase is the text normalisation SigLIP 2 was trained with
+// (JavaScript's toLowerCase), which callers apply before encoding.
 //
 // # Decoding
 //

@@ -22,6 +22,11 @@ const (
 	KeyAddEOS         = "tokenizer.ggml.add_eos_token"
 	KeyAddSpacePrefix = "tokenizer.ggml.add_space_prefix"
 	KeyChatTemplate   = "tokenizer.chat_template"
+	// KeyMerges holds BPE merges as "a b" strings, highest priority first
+	// (llama.cpp's key for BPE vocabularies). When present, FromGGUF
+	// encodes as the Hugging Face tokenizer the vocabulary came from (see
+	// AddToGGUF) instead of by SentencePiece scores.
+	KeyMerges = "tokenizer.ggml.merges"
 )
 
 // FromGGUF reads the SentencePiece vocabulary of a GGUF file
@@ -32,6 +37,10 @@ const (
 // add_space_prefix true (Gemma 3 files set it to false). Like llama.cpp, an
 // id key that points outside the vocabulary is ignored and an empty token
 // text becomes "[EMPTY_<id>]"; a duplicated token text is an error.
+//
+// A file with tokenizer.ggml.merges (written by AddToGGUF from a
+// tokenizer.json) is encoded as that tokenizer.json was: merges by rank,
+// added tokens leftmost-longest, and no default special ids.
 func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	model, err := f.String(KeyModel)
 	if err != nil {
@@ -75,6 +84,12 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		t.types[i] = TypeNormal
 	}
 
+	_, hasMerges := f.Value(KeyMerges)
+	if hasMerges {
+		// A tokenizer.json vocabulary written by AddToGGUF: HF has no
+		// default special ids, every one it has is written out.
+		t.bos, t.eos, t.unk = -1, -1, -1
+	}
 	if _, ok := f.Value(KeyScores); ok {
 		a, err := f.Array(KeyScores)
 		if err != nil {
@@ -153,10 +168,47 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		}
 		t.suffix = []int32{t.eos}
 	}
+	if hasMerges {
+		if err := t.ggufMerges(f); err != nil {
+			return nil, err
+		}
+	}
 	if err := t.finish(); err != nil {
 		return nil, err
 	}
 	return t, nil
+}
+
+// ggufMerges reads KeyMerges and sets up the Hugging Face pipeline that
+// AddToGGUF can express: added tokens matched leftmost-longest, spaces
+// escaped as "▁" (with a "▁" prepended to each piece when add_space_prefix
+// is set), BPE by merge rank with byte fallback, and "▁" decoded as a space
+// in every token.
+func (t *Tokenizer) ggufMerges(f *gguf.File) error {
+	lines, err := f.Strings(KeyMerges)
+	if err != nil {
+		return fmt.Errorf("tokenizer: %w", err)
+	}
+	pairs := make([][2]string, len(lines))
+	for i, l := range lines {
+		p, ok := splitMerge(l)
+		if !ok {
+			return fmt.Errorf("tokenizer: %s: key %s[%d]: %q is not two tokens separated by one space: %w", f.Path, KeyMerges, i, l, ErrFormat)
+		}
+		pairs[i] = p
+	}
+	errf := func(field, format string, args ...any) error {
+		return fmt.Errorf("tokenizer: %s: key %s: %s: %w", f.Path, field, fmt.Sprintf(format, args...), ErrFormat)
+	}
+	if err := t.setMerges(pairs, KeyMerges, errf); err != nil {
+		return err
+	}
+	t.hf = &hfPipeline{unescape: true, fuseUnk: true}
+	if t.addSpacePrefix {
+		t.hf.norm = append(t.hf.norm, normOp{prepend: true, to: spaceEscape})
+	}
+	t.hf.norm = append(t.hf.norm, normOp{from: " ", to: spaceEscape})
+	return nil
 }
 
 func lengthErr(f *gguf.File, key string, got, want int) error {

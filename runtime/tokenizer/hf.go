@@ -325,22 +325,27 @@ func (t *Tokenizer) parseMerges(e hfErr, raw json.RawMessage) error {
 			return err
 		}
 	}
+	return t.setMerges(pairs, "model.merges", e.f)
+}
+
+// setMerges builds the merge table from pairs in priority order; errf words
+// errors about field[i].
+func (t *Tokenizer) setMerges(pairs [][2]string, field string, errf func(field, format string, args ...any) error) error {
 	if len(pairs) >= 1<<31-1 {
-		return e.f("model.merges", "%d merges is too many", len(pairs))
+		return errf(field, "%d merges is too many", len(pairs))
 	}
 	t.merges = make(map[uint64]mergeRule, len(pairs))
 	for i, p := range pairs {
-		field := fmt.Sprintf("model.merges[%d]", i)
 		a, okA := t.lookup(p[0])
 		b, okB := t.lookup(p[1])
 		c, okC := t.lookup(p[0] + p[1])
 		switch {
 		case !okA:
-			return e.f(field, "token %q is not in the vocabulary", p[0])
+			return errf(fmt.Sprintf("%s[%d]", field, i), "token %q is not in the vocabulary", p[0])
 		case !okB:
-			return e.f(field, "token %q is not in the vocabulary", p[1])
+			return errf(fmt.Sprintf("%s[%d]", field, i), "token %q is not in the vocabulary", p[1])
 		case !okC:
-			return e.f(field, "merged token %q is not in the vocabulary", p[0]+p[1])
+			return errf(fmt.Sprintf("%s[%d]", field, i), "merged token %q is not in the vocabulary", p[0]+p[1])
 		}
 		// A repeated pair keeps its last rank, as HF's map collection does.
 		t.merges[pairKey(a, b)] = mergeRule{rank: int32(i), id: c}
