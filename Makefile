@@ -57,6 +57,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzEncode$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
 	$(GO) test -run='^$$' -fuzz='^FuzzParseHF$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
 	$(GO) test -run='^$$' -fuzz='^FuzzPartition$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
+	$(GO) test -run='^$$' -fuzz='^FuzzLowercase$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
+	$(GO) test -run='^$$' -fuzz='^FuzzAddToGGUF$$' -fuzztime=$(FUZZTIME) ./runtime/tokenizer/
+	$(GO) test -run='^$$' -fuzz='^FuzzParseConfig$$' -fuzztime=$(FUZZTIME) ./quant/convert/
+	$(GO) test -run='^$$' -fuzz='^FuzzParsePreprocess$$' -fuzztime=$(FUZZTIME) ./quant/convert/
+	$(GO) test -run='^$$' -fuzz='^FuzzMJPEG$$' -fuzztime=$(FUZZTIME) ./device/frame/
 
 clean:
 	rm -rf $(BIN)

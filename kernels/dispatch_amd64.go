@@ -29,14 +29,16 @@ func archImpls() []Impl {
 		return nil
 	}
 	avx2 := Impl{
-		Name:          "avx2",
-		DotQ4_0Q8_0x4: amd64.DotQ4_0Q8_0x4AVX2,
-		DotQ4_0Q8_0:   amd64.DotQ4_0Q8_0AVX2,
-		DotQ8_0Q8_0x4: amd64.DotQ8_0Q8_0x4AVX2,
-		DotQ8_0Q8_0:   amd64.DotQ8_0Q8_0AVX2,
-		DotF16F32:     amd64.DotF16F32AVX2,
-		DotF32:        amd64.DotF32AVX2,
-		QuantizeQ8_0:  amd64.QuantizeQ8_0AVX2,
+		Name:            "avx2",
+		DotQ4_0Q8_0x4:   amd64.DotQ4_0Q8_0x4AVX2,
+		DotQ4_0Q8_0:     amd64.DotQ4_0Q8_0AVX2,
+		DotQ8_0Q8_0x4:   amd64.DotQ8_0Q8_0x4AVX2,
+		DotQ8_0Q8_0:     amd64.DotQ8_0Q8_0AVX2,
+		DotQ4_0Q8_0x4xM: x4x2M(amd64.DotQ4_0Q8_0x4x2AVX2, amd64.DotQ4_0Q8_0x4AVX2),
+		DotQ8_0Q8_0x4xM: x4x2M(amd64.DotQ8_0Q8_0x4x2AVX2, amd64.DotQ8_0Q8_0x4AVX2),
+		DotF16F32:       amd64.DotF16F32AVX2,
+		DotF32:          amd64.DotF32AVX2,
+		QuantizeQ8_0:    amd64.QuantizeQ8_0AVX2,
 	}
 	var impls []Impl
 	if x.HasAVXVNNI {
@@ -46,6 +48,8 @@ func archImpls() []Impl {
 		im.DotQ4_0Q8_0 = amd64.DotQ4_0Q8_0AVXVNNI
 		im.DotQ8_0Q8_0x4 = amd64.DotQ8_0Q8_0x4AVXVNNI
 		im.DotQ8_0Q8_0 = amd64.DotQ8_0Q8_0AVXVNNI
+		im.DotQ4_0Q8_0x4xM = x4xM(im.DotQ4_0Q8_0x4)
+		im.DotQ8_0Q8_0x4xM = x4xM(im.DotQ8_0Q8_0x4)
 		impls = append(impls, im)
 	}
 	if x.HasAVX512F && x.HasAVX512VL && x.HasAVX512BW && x.HasAVX512VNNI {
@@ -55,6 +59,8 @@ func archImpls() []Impl {
 		im.DotQ4_0Q8_0 = amd64.DotQ4_0Q8_0AVX512VNNI
 		im.DotQ8_0Q8_0x4 = amd64.DotQ8_0Q8_0x4AVX512VNNI
 		im.DotQ8_0Q8_0 = amd64.DotQ8_0Q8_0AVX512VNNI
+		im.DotQ4_0Q8_0x4xM = x4xM(im.DotQ4_0Q8_0x4)
+		im.DotQ8_0Q8_0x4xM = x4xM(im.DotQ8_0Q8_0x4)
 		impls = append(impls, im)
 	}
 	return append(impls, avx2)

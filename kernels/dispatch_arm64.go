@@ -20,14 +20,16 @@ import (
 // Both share the F16, F32 and quantizer kernels, which need no extension.
 func archImpls() []Impl {
 	neon := Impl{
-		Name:          "neon",
-		DotQ4_0Q8_0x4: arm64.DotQ4_0Q8_0x4NEON,
-		DotQ4_0Q8_0:   arm64.DotQ4_0Q8_0NEON,
-		DotQ8_0Q8_0x4: arm64.DotQ8_0Q8_0x4NEON,
-		DotQ8_0Q8_0:   arm64.DotQ8_0Q8_0NEON,
-		DotF16F32:     arm64.DotF16F32NEON,
-		DotF32:        arm64.DotF32NEON,
-		QuantizeQ8_0:  quantizeQ8_0NEON,
+		Name:            "neon",
+		DotQ4_0Q8_0x4:   arm64.DotQ4_0Q8_0x4NEON,
+		DotQ4_0Q8_0:     arm64.DotQ4_0Q8_0NEON,
+		DotQ8_0Q8_0x4:   arm64.DotQ8_0Q8_0x4NEON,
+		DotQ8_0Q8_0:     arm64.DotQ8_0Q8_0NEON,
+		DotQ4_0Q8_0x4xM: x4x2M(arm64.DotQ4_0Q8_0x4x2NEON, arm64.DotQ4_0Q8_0x4NEON),
+		DotQ8_0Q8_0x4xM: x4x2M(arm64.DotQ8_0Q8_0x4x2NEON, arm64.DotQ8_0Q8_0x4NEON),
+		DotF16F32:       arm64.DotF16F32NEON,
+		DotF32:          arm64.DotF32NEON,
+		QuantizeQ8_0:    quantizeQ8_0NEON,
 	}
 	if !cpu.ARM64.HasASIMDDP {
 		return []Impl{neon}
@@ -38,6 +40,8 @@ func archImpls() []Impl {
 	dotprod.DotQ4_0Q8_0 = arm64.DotQ4_0Q8_0DotProd
 	dotprod.DotQ8_0Q8_0x4 = arm64.DotQ8_0Q8_0x4DotProd
 	dotprod.DotQ8_0Q8_0 = arm64.DotQ8_0Q8_0DotProd
+	dotprod.DotQ4_0Q8_0x4xM = x4x2M(arm64.DotQ4_0Q8_0x4x2DotProd, arm64.DotQ4_0Q8_0x4DotProd)
+	dotprod.DotQ8_0Q8_0x4xM = x4x2M(arm64.DotQ8_0Q8_0x4x2DotProd, arm64.DotQ8_0Q8_0x4DotProd)
 	return []Impl{dotprod, neon}
 }
 

@@ -32,9 +32,26 @@ var Generic = Impl{
 	DotQ4_0Q8_0:   dotQ4_0Q8_0Generic,
 	DotQ8_0Q8_0x4: dotQ8_0Q8_0x4Generic,
 	DotQ8_0Q8_0:   dotQ8_0Q8_0Generic,
-	DotF16F32:     dotF16F32Generic,
-	DotF32:        dotF32Generic,
-	QuantizeQ8_0:  quant.QuantizeQ8_0Act,
+	// The generic x4 kernels are four independent rows, so the loops over
+	// them are the references of the micro-kernels.
+	DotQ4_0Q8_0x4xM: x4xM(dotQ4_0Q8_0x4Generic),
+	DotQ8_0Q8_0x4xM: x4xM(dotQ8_0Q8_0x4Generic),
+	DotF16F32:       dotF16F32Generic,
+	DotF32:          dotF32Generic,
+	QuantizeQ8_0:    quant.QuantizeQ8_0Act,
+}
+
+// x4xM returns the Impl.DotQ4_0Q8_0x4xM (or DotQ8_0Q8_0x4xM) that runs the
+// four-row kernel x4 once per activation row: the reference of the
+// micro-kernels, and the micro-kernel of an assembly set that has none of
+// its own (equal to its x4 kernel by construction).
+func x4xM(x4 func(out *[4]float32, w []byte, stride int, a []byte, nb int)) func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int) {
+	return func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int) {
+		ab := nb * blockBytesQ8_0
+		for i := range m {
+			x4((*[4]float32)(out[i*ldo:]), w, stride, a[i*ab:], nb)
+		}
+	}
 }
 
 // scaleF16 reads the little-endian f16 block scale at the start of a block.
@@ -155,4 +172,21 @@ func dotF32Generic(a, b []float32) float32 {
 		sum += float32(v * b[i])
 	}
 	return sum
+}
+
+// x4x2M returns the Impl.DotQ4_0Q8_0x4xM (or DotQ8_0Q8_0x4xM) of an
+// assembly set whose micro-kernel x4x2 takes activation rows in pairs: x4x2
+// on the pairs of the m rows, and on an odd last row the four-row kernel x4,
+// whose bits x4x2 reproduces.
+func x4x2M(x4x2 func(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int),
+	x4 func(out *[4]float32, w []byte, stride int, a []byte, nb int)) func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int) {
+	return func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int) {
+		if m >= 2 {
+			x4x2(out, ldo, w, stride, a, m/2, nb)
+		}
+		if m%2 == 1 {
+			i := m - 1
+			x4((*[4]float32)(out[i*ldo:]), w, stride, a[i*nb*blockBytesQ8_0:], nb)
+		}
+	}
 }

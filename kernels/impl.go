@@ -65,6 +65,20 @@ type Impl struct {
 	// Σ_j q_w·q_a) and the same accuracy contract.
 	DotQ8_0Q8_0x4 func(out *[4]float32, w []byte, stride int, a []byte, nb int)
 	DotQ8_0Q8_0   func(w, a []byte, nb int) float32
+	// DotQ4_0Q8_0x4xM and DotQ8_0Q8_0x4xM are the micro-kernels of MatMul:
+	// DotQ4_0Q8_0x4 and DotQ8_0Q8_0x4 for m activation rows at once. For
+	// i < m, out[i*ldo+r] (r < 4) is set to what the same Impl's x4 kernel
+	// gives for activation row i, the nb Q8_0 blocks at a[i*nb*34:] (the rows
+	// follow one another), against the four weight rows at w[r*stride:]:
+	// bit for bit, because MatMul must equal MatVec. An assembly set
+	// register-blocks the work (several activation rows × the four weight
+	// rows per pass, loading each weight block once per pass and each
+	// activation block once per four weight rows) but keeps every output's
+	// float sequence that of its x4 kernel: the same lanes, the same
+	// rounding per block, the same final reduction. Nothing else in out is
+	// written.
+	DotQ4_0Q8_0x4xM func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int)
+	DotQ8_0Q8_0x4xM func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int)
 	// DotF16F32 returns Σ_i fp16(w[i])·x[i] with float32 accumulation;
 	// len(w) == len(x).
 	DotF16F32 func(w []uint16, x []float32) float32

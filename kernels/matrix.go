@@ -155,9 +155,15 @@ const (
 	// Gemma 3's 1152-wide rows that is about 200 Q4_0 rows or 100 Q8_0 rows.
 	panelBytes = 128 << 10
 	// actTile is how many activation rows MatMul runs against one group of
-	// four weight rows while that group is in L1 (4 Q8_0 rows of 1152
-	// values are 4.9 KiB).
+	// four float weight rows while that group is in L1 (Q4_0 and Q8_0
+	// weights use qTileRows).
 	actTile = 4
+	// qTileBytes is the size of the tile of Q8_0 activation rows that
+	// MatMul keeps in L1 (32 KiB or more on every target core) while a
+	// weight panel passes over it, leaving room for the group of four
+	// weight rows the micro-kernel is working on: 20 rows of 768 values,
+	// 4 of 3072.
+	qTileBytes = 16 << 10
 	// quantSplitValues is the activation count above which MatMul quantizes
 	// activation rows on the pool rather than on the caller.
 	quantSplitValues = 1 << 15
@@ -203,14 +209,21 @@ func MatVec(p *Pool, out []float32, w Matrix, x []float32, scratch *Scratch) {
 //
 // It is a tiled GEMM, not a loop of matvecs: all m activation rows are
 // prepared (quantized) once; the weight rows are cut into panels of about
-// panelBytes (128 KiB, a share of L2), and for each panel every tile of four
-// activation rows runs against each group of four weight rows with the
-// four-row kernel. So each weight panel is read from memory once and reused
-// by all m rows from L2, each group of four weight rows is reused by the
-// tile from L1, and each activation tile by the whole panel. Panels are
-// split over p in contiguous runs, so every worker streams contiguous weight
-// rows; their count is rounded up to a multiple of the thread count so the
-// workers get equal shares.
+// panelBytes (128 KiB, a share of L2), and for each panel every tile of
+// activation rows runs against each group of four weight rows. For Q4_0 and
+// Q8_0 weights a tile is as many rows as fit in qTileBytes (16 KiB of L1)
+// and runs in one call of the Impl's micro-kernel (DotQ4_0Q8_0x4xM,
+// DotQ8_0Q8_0x4xM), which register-blocks it: two activation rows × four
+// weight rows per pass in the assembly sets, so that each weight block is
+// loaded (and unpacked) once per two activation rows and each activation
+// block once per four weight rows, while every output keeps the float
+// sequence of the four-row kernel MatVec uses. Float weights run the dot
+// kernels on tiles of four rows. So each weight panel is read from memory
+// once and reused by all m rows from L2, each group of four weight rows is
+// reused by the tile from L1, and each activation tile by the whole panel.
+// Panels are split over p in contiguous runs, so every worker streams
+// contiguous weight rows; their count is rounded up to a multiple of the
+// thread count so the workers get equal shares.
 //
 // p and scratch may be nil as for MatVec. MatMul panics if m < 0, w is not a
 // valid Matrix or a length does not match.
@@ -361,28 +374,13 @@ func (t *mulTask) panel(r0, r1 int) {
 	for i := range t.m {
 		raceWriteFloats(t.out[i*n+r0 : i*n+r1])
 	}
+	if t.w.Type == quant.Q4_0 || t.w.Type == quant.Q8_0 {
+		t.panelQ(r0, r1, full)
+		return
+	}
 	for i0 := 0; i0 < t.m; i0 += actTile {
 		i1 := min(i0+actTile, t.m)
 		switch t.w.Type {
-		case quant.Q4_0, quant.Q8_0:
-			x4, x1 := t.im.DotQ4_0Q8_0x4, t.im.DotQ4_0Q8_0
-			if t.w.Type == quant.Q8_0 {
-				x4, x1 = t.im.DotQ8_0Q8_0x4, t.im.DotQ8_0Q8_0
-			}
-			nb := cols / blockLen
-			for r := r0; r < full; r += 4 {
-				w := t.w.Data[r*t.rb : (r+4)*t.rb]
-				for i := i0; i < i1; i++ {
-					a := t.qa[i*t.qb : (i+1)*t.qb]
-					x4((*[4]float32)(t.out[i*n+r:]), w, t.rb, a, nb)
-				}
-			}
-			for r := full; r < r1; r++ {
-				w := t.w.Data[r*t.rb : (r+1)*t.rb]
-				for i := i0; i < i1; i++ {
-					t.out[i*n+r] = x1(w, t.qa[i*t.qb:(i+1)*t.qb], nb)
-				}
-			}
 		case quant.F32:
 			for r := r0; r < r1; r++ {
 				w := t.wf[r*cols : (r+1)*cols]
@@ -406,4 +404,41 @@ func (t *mulTask) panel(r0, r1 int) {
 			}
 		}
 	}
+}
+
+// panelQ is panel for Q4_0 and Q8_0 weights. The activation rows go in
+// tiles of qTileRows(qb) rows, small enough to stay in L1 while the whole
+// panel passes over them (from L2); each group of four weight rows runs
+// against a tile in one call of the micro-kernel (Impl.DotQ4_0Q8_0x4xM or
+// DotQ8_0Q8_0x4xM), which register-blocks the tile's rows. The micro-kernel
+// gives every output the four-row kernel's bits, and the last Rows%4 rows
+// use the one-row kernel as in MatVec, so MatMul equals MatVec.
+func (t *mulTask) panelQ(r0, r1, full int) {
+	n := t.w.Rows
+	nb := t.w.Cols / blockLen
+	xm, x1 := t.im.DotQ4_0Q8_0x4xM, t.im.DotQ4_0Q8_0
+	if t.w.Type == quant.Q8_0 {
+		xm, x1 = t.im.DotQ8_0Q8_0x4xM, t.im.DotQ8_0Q8_0
+	}
+	tile := qTileRows(t.qb)
+	for i0 := 0; i0 < t.m; i0 += tile {
+		i1 := min(i0+tile, t.m)
+		a := t.qa[i0*t.qb : i1*t.qb]
+		for r := r0; r < full; r += 4 {
+			xm(t.out[i0*n+r:], n, t.w.Data[r*t.rb:(r+4)*t.rb], t.rb, a, i1-i0, nb)
+		}
+		for r := full; r < r1; r++ {
+			w := t.w.Data[r*t.rb : (r+1)*t.rb]
+			for i := i0; i < i1; i++ {
+				t.out[i*n+r] = x1(w, t.qa[i*t.qb:(i+1)*t.qb], nb)
+			}
+		}
+	}
+}
+
+// qTileRows returns how many Q8_0 activation rows of qb bytes MatMul runs
+// against a weight panel at a time: as many as fit in qTileBytes, a multiple
+// of four (the micro-kernels block two or four rows), at least four.
+func qTileRows(qb int) int {
+	return max(4, qTileBytes/max(qb, 1)&^3)
 }

@@ -128,8 +128,10 @@ func TestMatVec(t *testing.T) {
 }
 
 // TestMatMulEqualsMatVec checks that every row of MatMul equals MatVec bit
-// for bit, for every format, Impl, thread count and batch size, including
-// matrices large enough to need several panels.
+// for bit, for every format, Impl, thread count and batch size m = 1..9
+// (odd ones and ones past every register block of the micro-kernels),
+// including matrices large enough to need several panels and rows long
+// enough that m spans several activation tiles.
 func TestMatMulEqualsMatVec(t *testing.T) {
 	withSplitting(t)
 	pools := []*Pool{NewPool(1), NewPool(2), NewPool(3)}
@@ -139,7 +141,9 @@ func TestMatMulEqualsMatVec(t *testing.T) {
 		}
 	}()
 	type shape struct{ rows, cols int }
-	shapes := []shape{{1, 32}, {3, 64}, {4, 32}, {5, 96}, {7, 64}, {9, 288}, {37, 64}}
+	// {7, 4096}: rows long enough that MatMul's activation tiles hold four
+	// rows (qTileRows), so m > 4 spans several tiles.
+	shapes := []shape{{1, 32}, {3, 64}, {4, 32}, {5, 96}, {7, 64}, {9, 288}, {37, 64}, {7, 4096}}
 	big := []shape{{601, 256}} // 150 KiB–600 KiB: two to five panels
 	forEachImpl(t, func(t *testing.T, im Impl) {
 		r := newRand(23)
@@ -147,7 +151,7 @@ func TestMatMulEqualsMatVec(t *testing.T) {
 		for _, typ := range matrixTypes {
 			for _, sh := range append(shapes, big...) {
 				w := randMatrix(r, typ, sh.rows, sh.cols)
-				for _, m := range []int{1, 2, 3, 4, 5, 9} {
+				for m := 1; m <= 9; m++ {
 					x := randFloats(r, m*sh.cols, 1)
 					want := make([]float32, m*sh.rows)
 					for i := range m {

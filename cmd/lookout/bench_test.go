@@ -82,3 +82,46 @@ func TestBenchUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchSigLIP runs bench on the tiny SigLIP HF folder (testdata/
+// siglip2-tiny, converted in memory): runs at 1 and 2 threads, the
+// classification run (label-sized id sequences: the folder has no
+// tokenizer), and the operation counts of the tiny shapes.
+func TestBenchSigLIP(t *testing.T) {
+	dir := strings.TrimSuffix(golden.Project(t, "siglip2-tiny/config.json"), "/config.json")
+	rc, out, stderr := runCLI("bench", "--model", dir, "--json", "--threads", "2", "--runs", "2", "--labels", "3")
+	if rc != 0 {
+		t.Fatalf("exit %d: %s", rc, stderr)
+	}
+	var r siglipBench
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("%v: %q", err, out)
+	}
+	if r.Arch != "siglip" || r.Patches != 4 || r.ImageSize != 32 || r.Context != 16 || r.WeightType != "f32" || r.Kernels == "" {
+		t.Errorf("header fields: %+v", r)
+	}
+	// Image: 4 patches of 768 values → 32, 2 layers of 4·(4·32² + 2·32·64)
+	// + 2·4²·32, the head 2·32² + 2·4·32² + 2·4·32 + 2·32·64; ×2 for GOP.
+	wantImage := 2 * float64(4*768*32+2*(4*(4*32*32+2*32*64)+2*16*32)+(2*32*32+2*4*32*32+2*4*32+2*32*64)) / 1e9
+	if d := r.ImageGOP - wantImage; d > 1e-12 || d < -1e-12 {
+		t.Errorf("image GOP %g, want %g", r.ImageGOP, wantImage)
+	}
+	if len(r.Runs) != 2 || r.Runs[0].Threads != 1 || r.Runs[1].Threads != 2 {
+		t.Fatalf("runs %+v", r.Runs)
+	}
+	for _, run := range r.Runs {
+		if !(run.ImageMS > 0 && run.TextMS > 0 && run.ImageGOPS > 0 && run.TextGOPS > 0 && run.ImageRuns == 2) {
+			t.Errorf("run %+v", run)
+		}
+	}
+	if r.Classify == nil || r.Classify.Labels != 3 || !(r.Classify.EncodeMS > 0 && r.Classify.FrameMS > 0) || !(r.PeakRSSBytes > 0) {
+		t.Errorf("classify %+v, peak RSS %d", r.Classify, r.PeakRSSBytes)
+	}
+	rc, out, stderr = runCLI("bench", "--model", dir, "--threads", "1", "--runs", "1", "--labels", "0")
+	if rc != 0 || !strings.Contains(out, "image, 1 threads") || strings.Contains(out, "classify") {
+		t.Errorf("table: exit %d, %q, %s", rc, out, stderr)
+	}
+	if rc, _, stderr := runCLI("bench", "--model", dir, "--runs", "0"); rc != 2 || !strings.Contains(stderr, "--runs") {
+		t.Errorf("--runs 0: exit %d, %s", rc, stderr)
+	}
+}

@@ -93,3 +93,15 @@ func dotQ8_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb in
 
 //go:noescape
 func dotQ8_0Q8_0VNNIEmu(w, a []byte, nb int) float32
+
+// Register-blocked micro-kernels of MatMul (gemm_avx2_amd64.s): two
+// activation rows × four weight rows per pass. For p < pairs and i in {2p,
+// 2p+1}, out[i*ldo+r] (r < 4) is set to exactly what the four-row kernel of
+// the same type gives for activation row i (nb Q8_0 blocks at a[i*nb*34:])
+// against the weight rows at w[r*stride:], bit for bit.
+
+//go:noescape
+func DotQ8_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+//go:noescape
+func DotQ4_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)

@@ -2,9 +2,12 @@
 // mini PCs and development machines, with the same shape as kernels/arm64.
 //
 // It exports raw kernels and nothing else: each has exactly the signature of
-// the kernels.Impl field it fills, trusts its arguments (package kernels
-// checks lengths before calling), and must only be called on a CPU with the
-// features its name says (package kernels decides, from golang.org/x/sys/cpu):
+// the kernels.Impl field it fills (but for the MatMul micro-kernels
+// Dot…x4x2AVX2 in gemm_avx2_amd64.s, which take activation rows in pairs and
+// which package kernels completes with the four-row kernel for an odd last
+// row), trusts its arguments (package kernels checks lengths before
+// calling), and must only be called on a CPU with the features its name says
+// (package kernels decides, from golang.org/x/sys/cpu):
 //
 //	…AVX2        AVX2, FMA and F16C (every x86-64-v3 CPU: Haswell, Zen 1 on)
 //	…AVXVNNI     the AVX2 set plus AVX-VNNI (VEX VPDPBUSD: Alder Lake, Zen 5)

@@ -149,7 +149,7 @@ GLOBL q4x4Perm<>(SB), RODATA|NOPTR, $32
 // Register map:
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3; BX the offset of the current block in a row
-//	        (+18 per block)
+//	        (+18 per block); R13 row 4, the next group (PREFETCHNEXT3)
 //	CX      the current activation block (+34 per block)
 //	AX      blocks left; R11, R12 the four f16 weight scales of blocks 0, 1
 //	X0      float accumulator, lane r = row r
@@ -169,6 +169,7 @@ TEXT ·DotQ4_0Q8_0x4AVX2(SB), NOSPLIT, $0-72
 	LEAQ (SI)(DX*1), R8
 	LEAQ (R8)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R13
 	XORQ BX, BX
 	VXORPS  X0, X0, X0
 	VMOVDQU onesW<>(SB), Y12
@@ -179,6 +180,7 @@ TEXT ·DotQ4_0Q8_0x4AVX2(SB), NOSPLIT, $0-72
 	JB   q4x4tail
 
 q4x4loop2:
+	PREFETCHNEXT3(R13)
 	Q4A(2(CX), 18(CX))
 	Q4P(2(SI)(BX*1), 2(R8)(BX*1), Y6, X6, Y7)
 	Q4P(2(R9)(BX*1), 2(R10)(BX*1), Y8, X8, Y9)
@@ -283,7 +285,8 @@ q4x1done:
 // Register map:
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3; CX a; BX the offset of the current block in
-//	        a row and in a (+34 per block)
+//	        a row and in a (+34 per block); R13 row 4, the next group
+//	        (PREFETCHNEXT3)
 //	AX      blocks left; R11 the four f16 weight scales
 //	Y0-Y3   float accumulators of rows 0..3 (8 lanes each)
 //	Y4      activation int8 ×32
@@ -301,6 +304,7 @@ TEXT ·DotQ8_0Q8_0x4AVX2(SB), NOSPLIT, $16-72
 	LEAQ (SI)(DX*1), R8
 	LEAQ (R8)(DX*1), R9
 	LEAQ (R9)(DX*1), R10
+	LEAQ (R10)(DX*1), R13
 	XORQ BX, BX
 	VXORPS  Y0, Y0, Y0
 	VXORPS  Y1, Y1, Y1
@@ -311,6 +315,7 @@ TEXT ·DotQ8_0Q8_0x4AVX2(SB), NOSPLIT, $16-72
 	JZ    q8x4done
 
 q8x4loop:
+	PREFETCHNEXT3(R13)
 	SCALES4((SI)(BX*1), (R8)(BX*1), (R9)(BX*1), (R10)(BX*1), (CX)(BX*1))
 	VMOVDQU 2(CX)(BX*1), Y4
 	Q8L(2(SI)(BX*1), Y4, Y5, Y6)

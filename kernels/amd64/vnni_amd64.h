@@ -76,7 +76,8 @@ GLOBL corrQ4<>(SB), RODATA|NOPTR, $32
 // Register map (DI, SI, DX, CX, AX loaded by the stub):
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3 (SI = w, DX = stride); BX the offset of the
-//	        current block in a row (+18 per block)
+//	        current block in a row (+18 per block); R13 row 4, the next
+//	        group (PREFETCHNEXT2, avx_amd64.h)
 //	CX      the current activation block (+34 per block)
 //	AX      blocks left; R11 the four f16 weight scales
 //	X0      float accumulator, lane r = row r
@@ -88,6 +89,7 @@ GLOBL corrQ4<>(SB), RODATA|NOPTR, $32
 	LEAQ (SI)(DX*1), R8 \
 	LEAQ (R8)(DX*1), R9 \
 	LEAQ (R9)(DX*1), R10 \
+	LEAQ (R10)(DX*1), R13 \
 	XORQ BX, BX \
 	VXORPS X0, X0, X0 \
 	VMOVDQU corrQ4<>(SB), Y13 \
@@ -95,6 +97,7 @@ GLOBL corrQ4<>(SB), RODATA|NOPTR, $32
 	TESTQ AX, AX \
 	JZ q4x4done \
 q4x4loop: \
+	PREFETCHNEXT2(R13) \
 	VMOVDQU 2(CX), Y4 \
 	VPXOR Y5, Y5, Y5 \
 	DPBUSD(Y4, 4, Y13, 13, Y5, 5) \
@@ -194,7 +197,8 @@ q4x1done:
 // Register map (DI, SI, DX, CX, AX loaded by the stub):
 //	DI      out
 //	SI, R8, R9, R10  rows 0..3; CX a; BX the offset of the current block in
-//	        a row and in a (+34 per block)
+//	        a row and in a (+34 per block); R13 row 4, the next group
+//	        (PREFETCHNEXT3, avx_amd64.h)
 //	AX      blocks left; R11 the four f16 weight scales
 //	Y0-Y3   float accumulators of rows 0..3 (8 lanes each)
 //	Y4      activation int8 ×32; Y5 −128·Σa int32 ×8
@@ -206,6 +210,7 @@ q4x1done:
 	LEAQ (SI)(DX*1), R8 \
 	LEAQ (R8)(DX*1), R9 \
 	LEAQ (R9)(DX*1), R10 \
+	LEAQ (R10)(DX*1), R13 \
 	XORQ BX, BX \
 	VXORPS Y0, Y0, Y0 \
 	VXORPS Y1, Y1, Y1 \
@@ -215,6 +220,7 @@ q4x1done:
 	TESTQ AX, AX \
 	JZ q8x4done \
 q8x4loop: \
+	PREFETCHNEXT3(R13) \
 	VMOVDQU 2(CX)(BX*1), Y4 \
 	VPXOR Y5, Y5, Y5 \
 	DPBUSD(Y4, 4, Y15, 15, Y5, 5) \

@@ -37,7 +37,10 @@
 //	llvm-mca-19 -mtriple=aarch64 -mcpu=neoverse-n1 -mattr=+dotprod loop.s   # SDOT paths (A76 proxy)
 //	llvm-mca-19 -mtriple=aarch64 -mcpu=cortex-a57 loop.s                    # plain NEON (A72 proxy)
 //
-// The benchmarks use 128 blocks (K = 4096) per row.
+// The benchmarks use 128 blocks (K = 4096) per row; those of the MatMul
+// micro-kernels (BenchmarkDot…x4x2…, gemm_arm64_test.go) one pair of
+// activation rows against four weight rows, so their counts divide by
+// calls × 128 blocks × 8 (activation row, weight row) pairs.
 package arm64
 
 //go:generate go run gen.go

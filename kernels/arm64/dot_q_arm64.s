@@ -1794,3 +1794,1272 @@ done:
 	WORD $0x6e3cd79c                         // faddp v28.4s, v28.4s, v28.4s
 	FMOVS F28, ret+56(FP)
 	RET
+
+// func DotQ4_0Q8_0x4x2DotProd(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+//
+// For each of pairs pairs of activation rows (rows 2p, 2p+1 of a, nb Q8_0 blocks each,
+// one after the other) sets out[i·ldo+r], r < 4, to what DotQ4_0Q8_0x4DotProd gives
+// for activation row i against the four Q4_0 rows at w + r·stride, bit for bit.
+// Register map:
+//   R0 out row of the pair   R1..R4 weight rows 0..3 (advance one block per block)
+//   R5, R14 activation rows 2p, 2p+1   R6 iterations left   R7 stride   R15 pairs left
+//   R8..R11 f16 weight scales of rows 0..3   R12, R13 f16 activation scales of rows 2p, 2p+1
+//   R19 weight rows' start   R20 nb   R21 scratch   R22 ldo·4   R23 bytes per activation row
+//   V0..V3 Q4_0 nibbles of weight rows 0..3 (then high nibbles ×16)   V4..V7 low nibbles ×16
+//   V8,V9 / V10,V11 activation quants 0..15, 16..31 of rows 2p / 2p+1; after the SDOTs
+//         V8,V9 ADDP scratch and V10, V11 the block sums of rows 2p, 2p+1
+//   V12..V15 / V16..V19 running int32 partial sums T of rows 2p / 2p+1 × weight rows 0..3
+//   V20,V21 / V22,V23 running row totals R of rows 2p / 2p+1 (after even / odd blocks)
+//   V24,V25 / V26,V27 float32 accumulators (lane r = weight row r) of rows 2p / 2p+1,
+//         even and odd blocks
+//   V28 weight scales (f16, then f32)   V29 activation scales of rows 2p, 2p+1 in lanes 0, 1;
+//         before them (plain NEON) int16 product scratch
+//   V30,V31 0x88, 0xF0 (nibble unpack masks)
+TEXT ·DotQ4_0Q8_0x4x2DotProd(SB), NOSPLIT, $0-104
+	MOVD out_base+0(FP), R0
+	MOVD ldo+24(FP), R22
+	LSL $2, R22, R22                         // ldo in bytes
+	MOVD w_base+32(FP), R19
+	MOVD stride+56(FP), R7
+	MOVD a_base+64(FP), R5
+	MOVD pairs+88(FP), R15
+	MOVD nb+96(FP), R20
+	MOVD $34, R21
+	MUL R21, R20, R23                        // bytes per activation row
+	VMOVI $136, V30.B16                      // movi v30.16b, #0x88
+	VMOVI $240, V31.B16                      // movi v31.16b, #0xf0
+	CBZ R15, done
+pair:
+	MOVD R19, R1
+	ADD R7, R1, R2                           // row 1
+	ADD R7, R2, R3                           // row 2
+	ADD R7, R3, R4                           // row 3
+	ADD R23, R5, R14                         // activation row 2p+1
+	VEOR V12.B16, V12.B16, V12.B16           // eor v12.16b, v12.16b, v12.16b
+	VEOR V13.B16, V13.B16, V13.B16           // eor v13.16b, v13.16b, v13.16b
+	VEOR V14.B16, V14.B16, V14.B16           // eor v14.16b, v14.16b, v14.16b
+	VEOR V15.B16, V15.B16, V15.B16           // eor v15.16b, v15.16b, v15.16b
+	VEOR V16.B16, V16.B16, V16.B16           // eor v16.16b, v16.16b, v16.16b
+	VEOR V17.B16, V17.B16, V17.B16           // eor v17.16b, v17.16b, v17.16b
+	VEOR V18.B16, V18.B16, V18.B16           // eor v18.16b, v18.16b, v18.16b
+	VEOR V19.B16, V19.B16, V19.B16           // eor v19.16b, v19.16b, v19.16b
+	VEOR V21.B16, V21.B16, V21.B16           // eor v21.16b, v21.16b, v21.16b
+	VEOR V23.B16, V23.B16, V23.B16           // eor v23.16b, v23.16b, v23.16b
+	VEOR V24.B16, V24.B16, V24.B16           // eor v24.16b, v24.16b, v24.16b
+	VEOR V25.B16, V25.B16, V25.B16           // eor v25.16b, v25.16b, v25.16b
+	VEOR V26.B16, V26.B16, V26.B16           // eor v26.16b, v26.16b, v26.16b
+	VEOR V27.B16, V27.B16, V27.B16           // eor v27.16b, v27.16b, v27.16b
+	LSR $2, R20, R6
+	LSL $1, R6, R6                           // 2-block iterations over the first nb − nb%4 blocks
+	CBZ R6, tail
+
+	// Hot loop: 2 blocks × 2 activation rows × 4 weight rows per iteration, 126
+	// instructions = 7.88 per block per (activation row, weight row) (7.92 with the
+	// call, 100 calls × 128 blocks × 1 pair). llvm-mca neoverse-n1: 46.1 cycles per
+	// iteration, 2.88 per block per pair. DotQ4_0Q8_0x4DotProd: 10.94 / 3.69.
+loop2:
+	// Scales and quants of weight rows 0..3, then of the two activation rows.
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	// Unpack each weight row once for both activation rows, as genX4: x = b^0x88,
+	// x<<4 the low nibble ×16 (V4+r), x&0xF0 the high one ×16 (Vr).
+	VEOR V30.B16, V0.B16, V0.B16             // eor v0.16b, v0.16b, v30.16b
+	VEOR V30.B16, V1.B16, V1.B16             // eor v1.16b, v1.16b, v30.16b
+	VEOR V30.B16, V2.B16, V2.B16             // eor v2.16b, v2.16b, v30.16b
+	VEOR V30.B16, V3.B16, V3.B16             // eor v3.16b, v3.16b, v30.16b
+	VSHL $4, V0.B16, V4.B16                  // shl v4.16b, v0.16b, #4
+	VSHL $4, V1.B16, V5.B16                  // shl v5.16b, v1.16b, #4
+	VSHL $4, V2.B16, V6.B16                  // shl v6.16b, v2.16b, #4
+	VSHL $4, V3.B16, V7.B16                  // shl v7.16b, v3.16b, #4
+	VAND V31.B16, V0.B16, V0.B16             // and v0.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V1.B16             // and v1.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V2.B16             // and v2.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V3.B16             // and v3.16b, v3.16b, v31.16b
+	// Each weight row against both activation rows (T of row i, weight row r: V12+4i+r).
+	WORD $0x4e88948c                         // sdot v12.4s, v4.16b, v8.16b
+	WORD $0x4e8894ad                         // sdot v13.4s, v5.16b, v8.16b
+	WORD $0x4e8894ce                         // sdot v14.4s, v6.16b, v8.16b
+	WORD $0x4e8894ef                         // sdot v15.4s, v7.16b, v8.16b
+	WORD $0x4e8a9490                         // sdot v16.4s, v4.16b, v10.16b
+	WORD $0x4e8a94b1                         // sdot v17.4s, v5.16b, v10.16b
+	WORD $0x4e8a94d2                         // sdot v18.4s, v6.16b, v10.16b
+	WORD $0x4e8a94f3                         // sdot v19.4s, v7.16b, v10.16b
+	WORD $0x4e89940c                         // sdot v12.4s, v0.16b, v9.16b
+	WORD $0x4e89942d                         // sdot v13.4s, v1.16b, v9.16b
+	WORD $0x4e89944e                         // sdot v14.4s, v2.16b, v9.16b
+	WORD $0x4e89946f                         // sdot v15.4s, v3.16b, v9.16b
+	WORD $0x4e8b9410                         // sdot v16.4s, v0.16b, v11.16b
+	WORD $0x4e8b9431                         // sdot v17.4s, v1.16b, v11.16b
+	WORD $0x4e8b9452                         // sdot v18.4s, v2.16b, v11.16b
+	WORD $0x4e8b9473                         // sdot v19.4s, v3.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	// Row totals R (lane r = weight row r) and the block sums R − R_previous.
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	// d_w(r)·d_a(i), then acc += sum·d, as genX4.
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4f3ce54a                         // scvtf v10.4s, v10.4s, #4
+	WORD $0x4f3ce56b                         // scvtf v11.4s, v11.4s, #4
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	VEOR V30.B16, V0.B16, V0.B16             // eor v0.16b, v0.16b, v30.16b
+	VEOR V30.B16, V1.B16, V1.B16             // eor v1.16b, v1.16b, v30.16b
+	VEOR V30.B16, V2.B16, V2.B16             // eor v2.16b, v2.16b, v30.16b
+	VEOR V30.B16, V3.B16, V3.B16             // eor v3.16b, v3.16b, v30.16b
+	VSHL $4, V0.B16, V4.B16                  // shl v4.16b, v0.16b, #4
+	VSHL $4, V1.B16, V5.B16                  // shl v5.16b, v1.16b, #4
+	VSHL $4, V2.B16, V6.B16                  // shl v6.16b, v2.16b, #4
+	VSHL $4, V3.B16, V7.B16                  // shl v7.16b, v3.16b, #4
+	VAND V31.B16, V0.B16, V0.B16             // and v0.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V1.B16             // and v1.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V2.B16             // and v2.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V3.B16             // and v3.16b, v3.16b, v31.16b
+	WORD $0x4e88948c                         // sdot v12.4s, v4.16b, v8.16b
+	WORD $0x4e8894ad                         // sdot v13.4s, v5.16b, v8.16b
+	WORD $0x4e8894ce                         // sdot v14.4s, v6.16b, v8.16b
+	WORD $0x4e8894ef                         // sdot v15.4s, v7.16b, v8.16b
+	WORD $0x4e8a9490                         // sdot v16.4s, v4.16b, v10.16b
+	WORD $0x4e8a94b1                         // sdot v17.4s, v5.16b, v10.16b
+	WORD $0x4e8a94d2                         // sdot v18.4s, v6.16b, v10.16b
+	WORD $0x4e8a94f3                         // sdot v19.4s, v7.16b, v10.16b
+	WORD $0x4e89940c                         // sdot v12.4s, v0.16b, v9.16b
+	WORD $0x4e89942d                         // sdot v13.4s, v1.16b, v9.16b
+	WORD $0x4e89944e                         // sdot v14.4s, v2.16b, v9.16b
+	WORD $0x4e89946f                         // sdot v15.4s, v3.16b, v9.16b
+	WORD $0x4e8b9410                         // sdot v16.4s, v0.16b, v11.16b
+	WORD $0x4e8b9431                         // sdot v17.4s, v1.16b, v11.16b
+	WORD $0x4e8b9452                         // sdot v18.4s, v2.16b, v11.16b
+	WORD $0x4e8b9473                         // sdot v19.4s, v3.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V21.S4               // addp v21.4s, v8.4s, v9.4s
+	VSUB V20.S4, V21.S4, V10.S4              // sub v10.4s, v21.4s, v20.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V23.S4               // addp v23.4s, v8.4s, v9.4s
+	VSUB V22.S4, V23.S4, V11.S4              // sub v11.4s, v23.4s, v22.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4f3ce54a                         // scvtf v10.4s, v10.4s, #4
+	WORD $0x4f3ce56b                         // scvtf v11.4s, v11.4s, #4
+	VFMLA V0.S4, V10.S4, V25.S4              // fmla v25.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V27.S4              // fmla v27.4s, v11.4s, v1.4s
+	SUBS $1, R6, R6
+	BNE loop2
+
+tail:
+	AND $3, R20, R6                          // the last nb%4 blocks, into the even accumulators
+	CBZ R6, fin
+loop1:
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	VEOR V30.B16, V0.B16, V0.B16             // eor v0.16b, v0.16b, v30.16b
+	VEOR V30.B16, V1.B16, V1.B16             // eor v1.16b, v1.16b, v30.16b
+	VEOR V30.B16, V2.B16, V2.B16             // eor v2.16b, v2.16b, v30.16b
+	VEOR V30.B16, V3.B16, V3.B16             // eor v3.16b, v3.16b, v30.16b
+	VSHL $4, V0.B16, V4.B16                  // shl v4.16b, v0.16b, #4
+	VSHL $4, V1.B16, V5.B16                  // shl v5.16b, v1.16b, #4
+	VSHL $4, V2.B16, V6.B16                  // shl v6.16b, v2.16b, #4
+	VSHL $4, V3.B16, V7.B16                  // shl v7.16b, v3.16b, #4
+	VAND V31.B16, V0.B16, V0.B16             // and v0.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V1.B16             // and v1.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V2.B16             // and v2.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V3.B16             // and v3.16b, v3.16b, v31.16b
+	WORD $0x4e88948c                         // sdot v12.4s, v4.16b, v8.16b
+	WORD $0x4e8894ad                         // sdot v13.4s, v5.16b, v8.16b
+	WORD $0x4e8894ce                         // sdot v14.4s, v6.16b, v8.16b
+	WORD $0x4e8894ef                         // sdot v15.4s, v7.16b, v8.16b
+	WORD $0x4e8a9490                         // sdot v16.4s, v4.16b, v10.16b
+	WORD $0x4e8a94b1                         // sdot v17.4s, v5.16b, v10.16b
+	WORD $0x4e8a94d2                         // sdot v18.4s, v6.16b, v10.16b
+	WORD $0x4e8a94f3                         // sdot v19.4s, v7.16b, v10.16b
+	WORD $0x4e89940c                         // sdot v12.4s, v0.16b, v9.16b
+	WORD $0x4e89942d                         // sdot v13.4s, v1.16b, v9.16b
+	WORD $0x4e89944e                         // sdot v14.4s, v2.16b, v9.16b
+	WORD $0x4e89946f                         // sdot v15.4s, v3.16b, v9.16b
+	WORD $0x4e8b9410                         // sdot v16.4s, v0.16b, v11.16b
+	WORD $0x4e8b9431                         // sdot v17.4s, v1.16b, v11.16b
+	WORD $0x4e8b9452                         // sdot v18.4s, v2.16b, v11.16b
+	WORD $0x4e8b9473                         // sdot v19.4s, v3.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4f3ce54a                         // scvtf v10.4s, v10.4s, #4
+	WORD $0x4f3ce56b                         // scvtf v11.4s, v11.4s, #4
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	VORR V20.B16, V20.B16, V21.B16           // mov v21.16b, v20.16b
+	VORR V22.B16, V22.B16, V23.B16           // mov v23.16b, v22.16b
+	SUBS $1, R6, R6
+	BNE loop1
+
+fin:
+	WORD $0x4e39d718                         // fadd v24.4s, v24.4s, v25.4s
+	WORD $0x4e3bd75a                         // fadd v26.4s, v26.4s, v27.4s
+	VST1 [V24.S4], (R0)                      // st1 {v24.4s}, [x0]
+	ADD R22, R0, R21
+	VST1 [V26.S4], (R21)                     // st1 {v26.4s}, [x21]
+	ADD R22<<1, R0, R0                       // next pair's output rows
+	MOVD R14, R5                             // next pair's activations follow row 2p+1
+	SUBS $1, R15, R15
+	BNE pair
+done:
+	RET
+
+// func DotQ4_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+//
+// For each of pairs pairs of activation rows (rows 2p, 2p+1 of a, nb Q8_0 blocks each,
+// one after the other) sets out[i·ldo+r], r < 4, to what DotQ4_0Q8_0x4NEON gives
+// for activation row i against the four Q4_0 rows at w + r·stride, bit for bit.
+// Register map:
+//   R0 out row of the pair   R1..R4 weight rows 0..3 (advance one block per block)
+//   R5, R14 activation rows 2p, 2p+1   R6 iterations left   R7 stride   R15 pairs left
+//   R8..R11 f16 weight scales of rows 0..3   R12, R13 f16 activation scales of rows 2p, 2p+1
+//   R19 weight rows' start   R20 nb   R21 scratch   R22 ldo·4   R23 bytes per activation row
+//   V0..V3 Q4_0 nibbles of weight rows 0..3 (then high nibbles ×16)   V4..V7 low nibbles ×16
+//   V8,V9 / V10,V11 activation quants 0..15, 16..31 of rows 2p / 2p+1; after the SDOTs
+//         V8,V9 ADDP scratch and V10, V11 the block sums of rows 2p, 2p+1
+//   V12..V15 / V16..V19 running int32 partial sums T of rows 2p / 2p+1 × weight rows 0..3
+//   V20,V21 / V22,V23 running row totals R of rows 2p / 2p+1 (after even / odd blocks)
+//   V24,V25 / V26,V27 float32 accumulators (lane r = weight row r) of rows 2p / 2p+1,
+//         even and odd blocks
+//   V28 weight scales (f16, then f32)   V29 activation scales of rows 2p, 2p+1 in lanes 0, 1;
+//         before them (plain NEON) int16 product scratch
+//   V30,V31 8, 0x0F (nibble unpack constants)
+TEXT ·DotQ4_0Q8_0x4x2NEON(SB), NOSPLIT, $0-104
+	MOVD out_base+0(FP), R0
+	MOVD ldo+24(FP), R22
+	LSL $2, R22, R22                         // ldo in bytes
+	MOVD w_base+32(FP), R19
+	MOVD stride+56(FP), R7
+	MOVD a_base+64(FP), R5
+	MOVD pairs+88(FP), R15
+	MOVD nb+96(FP), R20
+	MOVD $34, R21
+	MUL R21, R20, R23                        // bytes per activation row
+	VMOVI $8, V30.B16                        // movi v30.16b, #0x8
+	VMOVI $15, V31.B16                       // movi v31.16b, #0xf
+	CBZ R15, done
+pair:
+	MOVD R19, R1
+	ADD R7, R1, R2                           // row 1
+	ADD R7, R2, R3                           // row 2
+	ADD R7, R3, R4                           // row 3
+	ADD R23, R5, R14                         // activation row 2p+1
+	VEOR V12.B16, V12.B16, V12.B16           // eor v12.16b, v12.16b, v12.16b
+	VEOR V13.B16, V13.B16, V13.B16           // eor v13.16b, v13.16b, v13.16b
+	VEOR V14.B16, V14.B16, V14.B16           // eor v14.16b, v14.16b, v14.16b
+	VEOR V15.B16, V15.B16, V15.B16           // eor v15.16b, v15.16b, v15.16b
+	VEOR V16.B16, V16.B16, V16.B16           // eor v16.16b, v16.16b, v16.16b
+	VEOR V17.B16, V17.B16, V17.B16           // eor v17.16b, v17.16b, v17.16b
+	VEOR V18.B16, V18.B16, V18.B16           // eor v18.16b, v18.16b, v18.16b
+	VEOR V19.B16, V19.B16, V19.B16           // eor v19.16b, v19.16b, v19.16b
+	VEOR V21.B16, V21.B16, V21.B16           // eor v21.16b, v21.16b, v21.16b
+	VEOR V23.B16, V23.B16, V23.B16           // eor v23.16b, v23.16b, v23.16b
+	VEOR V24.B16, V24.B16, V24.B16           // eor v24.16b, v24.16b, v24.16b
+	VEOR V25.B16, V25.B16, V25.B16           // eor v25.16b, v25.16b, v25.16b
+	VEOR V26.B16, V26.B16, V26.B16           // eor v26.16b, v26.16b, v26.16b
+	VEOR V27.B16, V27.B16, V27.B16           // eor v27.16b, v27.16b, v27.16b
+	LSR $2, R20, R6
+	LSL $1, R6, R6                           // 2-block iterations over the first nb − nb%4 blocks
+	CBZ R6, tail
+
+	// Hot loop: 2 blocks × 2 activation rows × 4 weight rows per iteration, 182
+	// instructions = 11.38 per block per (activation row, weight row) (11.42 with the
+	// call). llvm-mca cortex-a57: 92.2 cycles per iteration, 5.76 per block per pair
+	// (neoverse-n1: 5.59). DotQ4_0Q8_0x4NEON: 14.94 / 7.25.
+loop2:
+	// Scales and quants of weight rows 0..3, then of the two activation rows.
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	// Unpack each weight row once for both activation rows, as genX4: signed q−8,
+	// low nibbles in V4+r, high nibbles in Vr.
+	VAND V31.B16, V0.B16, V4.B16             // and v4.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V5.B16             // and v5.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V6.B16             // and v6.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V7.B16             // and v7.16b, v3.16b, v31.16b
+	VUSHR $4, V0.B16, V0.B16                 // ushr v0.16b, v0.16b, #4
+	VUSHR $4, V1.B16, V1.B16                 // ushr v1.16b, v1.16b, #4
+	VUSHR $4, V2.B16, V2.B16                 // ushr v2.16b, v2.16b, #4
+	VUSHR $4, V3.B16, V3.B16                 // ushr v3.16b, v3.16b, #4
+	VSUB V30.B16, V4.B16, V4.B16             // sub v4.16b, v4.16b, v30.16b
+	VSUB V30.B16, V5.B16, V5.B16             // sub v5.16b, v5.16b, v30.16b
+	VSUB V30.B16, V6.B16, V6.B16             // sub v6.16b, v6.16b, v30.16b
+	VSUB V30.B16, V7.B16, V7.B16             // sub v7.16b, v7.16b, v30.16b
+	VSUB V30.B16, V0.B16, V0.B16             // sub v0.16b, v0.16b, v30.16b
+	VSUB V30.B16, V1.B16, V1.B16             // sub v1.16b, v1.16b, v30.16b
+	VSUB V30.B16, V2.B16, V2.B16             // sub v2.16b, v2.16b, v30.16b
+	VSUB V30.B16, V3.B16, V3.B16             // sub v3.16b, v3.16b, v30.16b
+	// Each weight row against both activation rows (T of row i, weight row r: V12+4i+r).
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28809c                         // smlal2 v28.8h, v4.16b, v8.16b
+	WORD $0x0e29801c                         // smlal v28.8h, v0.8b, v9.8b
+	WORD $0x4e29801c                         // smlal2 v28.8h, v0.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x0e28c0bd                         // smull v29.8h, v5.8b, v8.8b
+	WORD $0x4e2880bd                         // smlal2 v29.8h, v5.16b, v8.16b
+	WORD $0x0e29803d                         // smlal v29.8h, v1.8b, v9.8b
+	WORD $0x4e29803d                         // smlal2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e2880dc                         // smlal2 v28.8h, v6.16b, v8.16b
+	WORD $0x0e29805c                         // smlal v28.8h, v2.8b, v9.8b
+	WORD $0x4e29805c                         // smlal2 v28.8h, v2.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x0e28c0fd                         // smull v29.8h, v7.8b, v8.8b
+	WORD $0x4e2880fd                         // smlal2 v29.8h, v7.16b, v8.16b
+	WORD $0x0e29807d                         // smlal v29.8h, v3.8b, v9.8b
+	WORD $0x4e29807d                         // smlal2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2a809c                         // smlal2 v28.8h, v4.16b, v10.16b
+	WORD $0x0e2b801c                         // smlal v28.8h, v0.8b, v11.8b
+	WORD $0x4e2b801c                         // smlal2 v28.8h, v0.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x0e2ac0bd                         // smull v29.8h, v5.8b, v10.8b
+	WORD $0x4e2a80bd                         // smlal2 v29.8h, v5.16b, v10.16b
+	WORD $0x0e2b803d                         // smlal v29.8h, v1.8b, v11.8b
+	WORD $0x4e2b803d                         // smlal2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2a80dc                         // smlal2 v28.8h, v6.16b, v10.16b
+	WORD $0x0e2b805c                         // smlal v28.8h, v2.8b, v11.8b
+	WORD $0x4e2b805c                         // smlal2 v28.8h, v2.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x0e2ac0fd                         // smull v29.8h, v7.8b, v10.8b
+	WORD $0x4e2a80fd                         // smlal2 v29.8h, v7.16b, v10.16b
+	WORD $0x0e2b807d                         // smlal v29.8h, v3.8b, v11.8b
+	WORD $0x4e2b807d                         // smlal2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	// Row totals R (lane r = weight row r) and the block sums R − R_previous.
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	// d_w(r)·d_a(i), then acc += sum·d, as genX4.
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	VAND V31.B16, V0.B16, V4.B16             // and v4.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V5.B16             // and v5.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V6.B16             // and v6.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V7.B16             // and v7.16b, v3.16b, v31.16b
+	VUSHR $4, V0.B16, V0.B16                 // ushr v0.16b, v0.16b, #4
+	VUSHR $4, V1.B16, V1.B16                 // ushr v1.16b, v1.16b, #4
+	VUSHR $4, V2.B16, V2.B16                 // ushr v2.16b, v2.16b, #4
+	VUSHR $4, V3.B16, V3.B16                 // ushr v3.16b, v3.16b, #4
+	VSUB V30.B16, V4.B16, V4.B16             // sub v4.16b, v4.16b, v30.16b
+	VSUB V30.B16, V5.B16, V5.B16             // sub v5.16b, v5.16b, v30.16b
+	VSUB V30.B16, V6.B16, V6.B16             // sub v6.16b, v6.16b, v30.16b
+	VSUB V30.B16, V7.B16, V7.B16             // sub v7.16b, v7.16b, v30.16b
+	VSUB V30.B16, V0.B16, V0.B16             // sub v0.16b, v0.16b, v30.16b
+	VSUB V30.B16, V1.B16, V1.B16             // sub v1.16b, v1.16b, v30.16b
+	VSUB V30.B16, V2.B16, V2.B16             // sub v2.16b, v2.16b, v30.16b
+	VSUB V30.B16, V3.B16, V3.B16             // sub v3.16b, v3.16b, v30.16b
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28809c                         // smlal2 v28.8h, v4.16b, v8.16b
+	WORD $0x0e29801c                         // smlal v28.8h, v0.8b, v9.8b
+	WORD $0x4e29801c                         // smlal2 v28.8h, v0.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x0e28c0bd                         // smull v29.8h, v5.8b, v8.8b
+	WORD $0x4e2880bd                         // smlal2 v29.8h, v5.16b, v8.16b
+	WORD $0x0e29803d                         // smlal v29.8h, v1.8b, v9.8b
+	WORD $0x4e29803d                         // smlal2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e2880dc                         // smlal2 v28.8h, v6.16b, v8.16b
+	WORD $0x0e29805c                         // smlal v28.8h, v2.8b, v9.8b
+	WORD $0x4e29805c                         // smlal2 v28.8h, v2.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x0e28c0fd                         // smull v29.8h, v7.8b, v8.8b
+	WORD $0x4e2880fd                         // smlal2 v29.8h, v7.16b, v8.16b
+	WORD $0x0e29807d                         // smlal v29.8h, v3.8b, v9.8b
+	WORD $0x4e29807d                         // smlal2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2a809c                         // smlal2 v28.8h, v4.16b, v10.16b
+	WORD $0x0e2b801c                         // smlal v28.8h, v0.8b, v11.8b
+	WORD $0x4e2b801c                         // smlal2 v28.8h, v0.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x0e2ac0bd                         // smull v29.8h, v5.8b, v10.8b
+	WORD $0x4e2a80bd                         // smlal2 v29.8h, v5.16b, v10.16b
+	WORD $0x0e2b803d                         // smlal v29.8h, v1.8b, v11.8b
+	WORD $0x4e2b803d                         // smlal2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2a80dc                         // smlal2 v28.8h, v6.16b, v10.16b
+	WORD $0x0e2b805c                         // smlal v28.8h, v2.8b, v11.8b
+	WORD $0x4e2b805c                         // smlal2 v28.8h, v2.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x0e2ac0fd                         // smull v29.8h, v7.8b, v10.8b
+	WORD $0x4e2a80fd                         // smlal2 v29.8h, v7.16b, v10.16b
+	WORD $0x0e2b807d                         // smlal v29.8h, v3.8b, v11.8b
+	WORD $0x4e2b807d                         // smlal2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V21.S4               // addp v21.4s, v8.4s, v9.4s
+	VSUB V20.S4, V21.S4, V10.S4              // sub v10.4s, v21.4s, v20.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V23.S4               // addp v23.4s, v8.4s, v9.4s
+	VSUB V22.S4, V23.S4, V11.S4              // sub v11.4s, v23.4s, v22.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V25.S4              // fmla v25.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V27.S4              // fmla v27.4s, v11.4s, v1.4s
+	SUBS $1, R6, R6
+	BNE loop2
+
+tail:
+	AND $3, R20, R6                          // the last nb%4 blocks, into the even accumulators
+	CBZ R6, fin
+loop1:
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	FMOVQ.P 16(R1), F0                       // ldr q0, [x1], #16
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	FMOVQ.P 16(R2), F1                       // ldr q1, [x2], #16
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	FMOVQ.P 16(R3), F2                       // ldr q2, [x3], #16
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	FMOVQ.P 16(R4), F3                       // ldr q3, [x4], #16
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	VAND V31.B16, V0.B16, V4.B16             // and v4.16b, v0.16b, v31.16b
+	VAND V31.B16, V1.B16, V5.B16             // and v5.16b, v1.16b, v31.16b
+	VAND V31.B16, V2.B16, V6.B16             // and v6.16b, v2.16b, v31.16b
+	VAND V31.B16, V3.B16, V7.B16             // and v7.16b, v3.16b, v31.16b
+	VUSHR $4, V0.B16, V0.B16                 // ushr v0.16b, v0.16b, #4
+	VUSHR $4, V1.B16, V1.B16                 // ushr v1.16b, v1.16b, #4
+	VUSHR $4, V2.B16, V2.B16                 // ushr v2.16b, v2.16b, #4
+	VUSHR $4, V3.B16, V3.B16                 // ushr v3.16b, v3.16b, #4
+	VSUB V30.B16, V4.B16, V4.B16             // sub v4.16b, v4.16b, v30.16b
+	VSUB V30.B16, V5.B16, V5.B16             // sub v5.16b, v5.16b, v30.16b
+	VSUB V30.B16, V6.B16, V6.B16             // sub v6.16b, v6.16b, v30.16b
+	VSUB V30.B16, V7.B16, V7.B16             // sub v7.16b, v7.16b, v30.16b
+	VSUB V30.B16, V0.B16, V0.B16             // sub v0.16b, v0.16b, v30.16b
+	VSUB V30.B16, V1.B16, V1.B16             // sub v1.16b, v1.16b, v30.16b
+	VSUB V30.B16, V2.B16, V2.B16             // sub v2.16b, v2.16b, v30.16b
+	VSUB V30.B16, V3.B16, V3.B16             // sub v3.16b, v3.16b, v30.16b
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28809c                         // smlal2 v28.8h, v4.16b, v8.16b
+	WORD $0x0e29801c                         // smlal v28.8h, v0.8b, v9.8b
+	WORD $0x4e29801c                         // smlal2 v28.8h, v0.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x0e28c0bd                         // smull v29.8h, v5.8b, v8.8b
+	WORD $0x4e2880bd                         // smlal2 v29.8h, v5.16b, v8.16b
+	WORD $0x0e29803d                         // smlal v29.8h, v1.8b, v9.8b
+	WORD $0x4e29803d                         // smlal2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e2880dc                         // smlal2 v28.8h, v6.16b, v8.16b
+	WORD $0x0e29805c                         // smlal v28.8h, v2.8b, v9.8b
+	WORD $0x4e29805c                         // smlal2 v28.8h, v2.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x0e28c0fd                         // smull v29.8h, v7.8b, v8.8b
+	WORD $0x4e2880fd                         // smlal2 v29.8h, v7.16b, v8.16b
+	WORD $0x0e29807d                         // smlal v29.8h, v3.8b, v9.8b
+	WORD $0x4e29807d                         // smlal2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2a809c                         // smlal2 v28.8h, v4.16b, v10.16b
+	WORD $0x0e2b801c                         // smlal v28.8h, v0.8b, v11.8b
+	WORD $0x4e2b801c                         // smlal2 v28.8h, v0.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x0e2ac0bd                         // smull v29.8h, v5.8b, v10.8b
+	WORD $0x4e2a80bd                         // smlal2 v29.8h, v5.16b, v10.16b
+	WORD $0x0e2b803d                         // smlal v29.8h, v1.8b, v11.8b
+	WORD $0x4e2b803d                         // smlal2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2a80dc                         // smlal2 v28.8h, v6.16b, v10.16b
+	WORD $0x0e2b805c                         // smlal v28.8h, v2.8b, v11.8b
+	WORD $0x4e2b805c                         // smlal2 v28.8h, v2.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x0e2ac0fd                         // smull v29.8h, v7.8b, v10.8b
+	WORD $0x4e2a80fd                         // smlal2 v29.8h, v7.16b, v10.16b
+	WORD $0x0e2b807d                         // smlal v29.8h, v3.8b, v11.8b
+	WORD $0x4e2b807d                         // smlal2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	VORR V20.B16, V20.B16, V21.B16           // mov v21.16b, v20.16b
+	VORR V22.B16, V22.B16, V23.B16           // mov v23.16b, v22.16b
+	SUBS $1, R6, R6
+	BNE loop1
+
+fin:
+	WORD $0x4e39d718                         // fadd v24.4s, v24.4s, v25.4s
+	WORD $0x4e3bd75a                         // fadd v26.4s, v26.4s, v27.4s
+	VST1 [V24.S4], (R0)                      // st1 {v24.4s}, [x0]
+	ADD R22, R0, R21
+	VST1 [V26.S4], (R21)                     // st1 {v26.4s}, [x21]
+	ADD R22<<1, R0, R0                       // next pair's output rows
+	MOVD R14, R5                             // next pair's activations follow row 2p+1
+	SUBS $1, R15, R15
+	BNE pair
+done:
+	RET
+
+// func DotQ8_0Q8_0x4x2DotProd(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+//
+// For each of pairs pairs of activation rows (rows 2p, 2p+1 of a, nb Q8_0 blocks each,
+// one after the other) sets out[i·ldo+r], r < 4, to what DotQ8_0Q8_0x4DotProd gives
+// for activation row i against the four Q8_0 rows at w + r·stride, bit for bit.
+// Register map:
+//   R0 out row of the pair   R1..R4 weight rows 0..3 (advance one block per block)
+//   R5, R14 activation rows 2p, 2p+1   R6 iterations left   R7 stride   R15 pairs left
+//   R8..R11 f16 weight scales of rows 0..3   R12, R13 f16 activation scales of rows 2p, 2p+1
+//   R19 weight rows' start   R20 nb   R21 scratch   R22 ldo·4   R23 bytes per activation row
+//   V0..V7 Q8_0 weight quants, row r in V2r (0..15), V2r+1 (16..31)
+//   V8,V9 / V10,V11 activation quants 0..15, 16..31 of rows 2p / 2p+1; after the SDOTs
+//         V8,V9 ADDP scratch and V10, V11 the block sums of rows 2p, 2p+1
+//   V12..V15 / V16..V19 running int32 partial sums T of rows 2p / 2p+1 × weight rows 0..3
+//   V20,V21 / V22,V23 running row totals R of rows 2p / 2p+1 (after even / odd blocks)
+//   V24,V25 / V26,V27 float32 accumulators (lane r = weight row r) of rows 2p / 2p+1,
+//         even and odd blocks
+//   V28 weight scales (f16, then f32)   V29 activation scales of rows 2p, 2p+1 in lanes 0, 1;
+//         before them (plain NEON) int16 product scratch
+//   V30,V31 unused
+TEXT ·DotQ8_0Q8_0x4x2DotProd(SB), NOSPLIT, $0-104
+	MOVD out_base+0(FP), R0
+	MOVD ldo+24(FP), R22
+	LSL $2, R22, R22                         // ldo in bytes
+	MOVD w_base+32(FP), R19
+	MOVD stride+56(FP), R7
+	MOVD a_base+64(FP), R5
+	MOVD pairs+88(FP), R15
+	MOVD nb+96(FP), R20
+	MOVD $34, R21
+	MUL R21, R20, R23                        // bytes per activation row
+	CBZ R15, done
+pair:
+	MOVD R19, R1
+	ADD R7, R1, R2                           // row 1
+	ADD R7, R2, R3                           // row 2
+	ADD R7, R3, R4                           // row 3
+	ADD R23, R5, R14                         // activation row 2p+1
+	VEOR V12.B16, V12.B16, V12.B16           // eor v12.16b, v12.16b, v12.16b
+	VEOR V13.B16, V13.B16, V13.B16           // eor v13.16b, v13.16b, v13.16b
+	VEOR V14.B16, V14.B16, V14.B16           // eor v14.16b, v14.16b, v14.16b
+	VEOR V15.B16, V15.B16, V15.B16           // eor v15.16b, v15.16b, v15.16b
+	VEOR V16.B16, V16.B16, V16.B16           // eor v16.16b, v16.16b, v16.16b
+	VEOR V17.B16, V17.B16, V17.B16           // eor v17.16b, v17.16b, v17.16b
+	VEOR V18.B16, V18.B16, V18.B16           // eor v18.16b, v18.16b, v18.16b
+	VEOR V19.B16, V19.B16, V19.B16           // eor v19.16b, v19.16b, v19.16b
+	VEOR V21.B16, V21.B16, V21.B16           // eor v21.16b, v21.16b, v21.16b
+	VEOR V23.B16, V23.B16, V23.B16           // eor v23.16b, v23.16b, v23.16b
+	VEOR V24.B16, V24.B16, V24.B16           // eor v24.16b, v24.16b, v24.16b
+	VEOR V25.B16, V25.B16, V25.B16           // eor v25.16b, v25.16b, v25.16b
+	VEOR V26.B16, V26.B16, V26.B16           // eor v26.16b, v26.16b, v26.16b
+	VEOR V27.B16, V27.B16, V27.B16           // eor v27.16b, v27.16b, v27.16b
+	LSR $2, R20, R6
+	LSL $1, R6, R6                           // 2-block iterations over the first nb − nb%4 blocks
+	CBZ R6, tail
+
+	// Hot loop: 2 blocks × 2 activation rows × 4 weight rows per iteration, 102
+	// instructions = 6.38 per block per (activation row, weight row) (6.42 with the
+	// call). llvm-mca neoverse-n1: 36.1 cycles per iteration, 2.25 per block per pair,
+	// bound by the two vector pipes (68 µops: 32 SDOT, 12 ADDP, 4 each of SUB, FMOV,
+	// FCVTL, FMUL, SCVTF, FMLA). DotQ8_0Q8_0x4DotProd: 7.94 / 2.44.
+loop2:
+	// Scales and quants of weight rows 0..3, then of the two activation rows.
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	// Each weight row against both activation rows (T of row i, weight row r: V12+4i+r).
+	WORD $0x4e88940c                         // sdot v12.4s, v0.16b, v8.16b
+	WORD $0x4e88944d                         // sdot v13.4s, v2.16b, v8.16b
+	WORD $0x4e88948e                         // sdot v14.4s, v4.16b, v8.16b
+	WORD $0x4e8894cf                         // sdot v15.4s, v6.16b, v8.16b
+	WORD $0x4e8a9410                         // sdot v16.4s, v0.16b, v10.16b
+	WORD $0x4e8a9451                         // sdot v17.4s, v2.16b, v10.16b
+	WORD $0x4e8a9492                         // sdot v18.4s, v4.16b, v10.16b
+	WORD $0x4e8a94d3                         // sdot v19.4s, v6.16b, v10.16b
+	WORD $0x4e89942c                         // sdot v12.4s, v1.16b, v9.16b
+	WORD $0x4e89946d                         // sdot v13.4s, v3.16b, v9.16b
+	WORD $0x4e8994ae                         // sdot v14.4s, v5.16b, v9.16b
+	WORD $0x4e8994ef                         // sdot v15.4s, v7.16b, v9.16b
+	WORD $0x4e8b9430                         // sdot v16.4s, v1.16b, v11.16b
+	WORD $0x4e8b9471                         // sdot v17.4s, v3.16b, v11.16b
+	WORD $0x4e8b94b2                         // sdot v18.4s, v5.16b, v11.16b
+	WORD $0x4e8b94f3                         // sdot v19.4s, v7.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	// Row totals R (lane r = weight row r) and the block sums R − R_previous.
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	// d_w(r)·d_a(i), then acc += sum·d, as genX4.
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	WORD $0x4e88940c                         // sdot v12.4s, v0.16b, v8.16b
+	WORD $0x4e88944d                         // sdot v13.4s, v2.16b, v8.16b
+	WORD $0x4e88948e                         // sdot v14.4s, v4.16b, v8.16b
+	WORD $0x4e8894cf                         // sdot v15.4s, v6.16b, v8.16b
+	WORD $0x4e8a9410                         // sdot v16.4s, v0.16b, v10.16b
+	WORD $0x4e8a9451                         // sdot v17.4s, v2.16b, v10.16b
+	WORD $0x4e8a9492                         // sdot v18.4s, v4.16b, v10.16b
+	WORD $0x4e8a94d3                         // sdot v19.4s, v6.16b, v10.16b
+	WORD $0x4e89942c                         // sdot v12.4s, v1.16b, v9.16b
+	WORD $0x4e89946d                         // sdot v13.4s, v3.16b, v9.16b
+	WORD $0x4e8994ae                         // sdot v14.4s, v5.16b, v9.16b
+	WORD $0x4e8994ef                         // sdot v15.4s, v7.16b, v9.16b
+	WORD $0x4e8b9430                         // sdot v16.4s, v1.16b, v11.16b
+	WORD $0x4e8b9471                         // sdot v17.4s, v3.16b, v11.16b
+	WORD $0x4e8b94b2                         // sdot v18.4s, v5.16b, v11.16b
+	WORD $0x4e8b94f3                         // sdot v19.4s, v7.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V21.S4               // addp v21.4s, v8.4s, v9.4s
+	VSUB V20.S4, V21.S4, V10.S4              // sub v10.4s, v21.4s, v20.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V23.S4               // addp v23.4s, v8.4s, v9.4s
+	VSUB V22.S4, V23.S4, V11.S4              // sub v11.4s, v23.4s, v22.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V25.S4              // fmla v25.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V27.S4              // fmla v27.4s, v11.4s, v1.4s
+	SUBS $1, R6, R6
+	BNE loop2
+
+tail:
+	AND $3, R20, R6                          // the last nb%4 blocks, into the even accumulators
+	CBZ R6, fin
+loop1:
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	WORD $0x4e88940c                         // sdot v12.4s, v0.16b, v8.16b
+	WORD $0x4e88944d                         // sdot v13.4s, v2.16b, v8.16b
+	WORD $0x4e88948e                         // sdot v14.4s, v4.16b, v8.16b
+	WORD $0x4e8894cf                         // sdot v15.4s, v6.16b, v8.16b
+	WORD $0x4e8a9410                         // sdot v16.4s, v0.16b, v10.16b
+	WORD $0x4e8a9451                         // sdot v17.4s, v2.16b, v10.16b
+	WORD $0x4e8a9492                         // sdot v18.4s, v4.16b, v10.16b
+	WORD $0x4e8a94d3                         // sdot v19.4s, v6.16b, v10.16b
+	WORD $0x4e89942c                         // sdot v12.4s, v1.16b, v9.16b
+	WORD $0x4e89946d                         // sdot v13.4s, v3.16b, v9.16b
+	WORD $0x4e8994ae                         // sdot v14.4s, v5.16b, v9.16b
+	WORD $0x4e8994ef                         // sdot v15.4s, v7.16b, v9.16b
+	WORD $0x4e8b9430                         // sdot v16.4s, v1.16b, v11.16b
+	WORD $0x4e8b9471                         // sdot v17.4s, v3.16b, v11.16b
+	WORD $0x4e8b94b2                         // sdot v18.4s, v5.16b, v11.16b
+	WORD $0x4e8b94f3                         // sdot v19.4s, v7.16b, v11.16b
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	VORR V20.B16, V20.B16, V21.B16           // mov v21.16b, v20.16b
+	VORR V22.B16, V22.B16, V23.B16           // mov v23.16b, v22.16b
+	SUBS $1, R6, R6
+	BNE loop1
+
+fin:
+	WORD $0x4e39d718                         // fadd v24.4s, v24.4s, v25.4s
+	WORD $0x4e3bd75a                         // fadd v26.4s, v26.4s, v27.4s
+	VST1 [V24.S4], (R0)                      // st1 {v24.4s}, [x0]
+	ADD R22, R0, R21
+	VST1 [V26.S4], (R21)                     // st1 {v26.4s}, [x21]
+	ADD R22<<1, R0, R0                       // next pair's output rows
+	MOVD R14, R5                             // next pair's activations follow row 2p+1
+	SUBS $1, R15, R15
+	BNE pair
+done:
+	RET
+
+// func DotQ8_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+//
+// For each of pairs pairs of activation rows (rows 2p, 2p+1 of a, nb Q8_0 blocks each,
+// one after the other) sets out[i·ldo+r], r < 4, to what DotQ8_0Q8_0x4NEON gives
+// for activation row i against the four Q8_0 rows at w + r·stride, bit for bit.
+// Register map:
+//   R0 out row of the pair   R1..R4 weight rows 0..3 (advance one block per block)
+//   R5, R14 activation rows 2p, 2p+1   R6 iterations left   R7 stride   R15 pairs left
+//   R8..R11 f16 weight scales of rows 0..3   R12, R13 f16 activation scales of rows 2p, 2p+1
+//   R19 weight rows' start   R20 nb   R21 scratch   R22 ldo·4   R23 bytes per activation row
+//   V0..V7 Q8_0 weight quants, row r in V2r (0..15), V2r+1 (16..31)
+//   V8,V9 / V10,V11 activation quants 0..15, 16..31 of rows 2p / 2p+1; after the SDOTs
+//         V8,V9 ADDP scratch and V10, V11 the block sums of rows 2p, 2p+1
+//   V12..V15 / V16..V19 running int32 partial sums T of rows 2p / 2p+1 × weight rows 0..3
+//   V20,V21 / V22,V23 running row totals R of rows 2p / 2p+1 (after even / odd blocks)
+//   V24,V25 / V26,V27 float32 accumulators (lane r = weight row r) of rows 2p / 2p+1,
+//         even and odd blocks
+//   V28 weight scales (f16, then f32)   V29 activation scales of rows 2p, 2p+1 in lanes 0, 1;
+//         before them (plain NEON) int16 product scratch
+//   V30,V31 unused
+TEXT ·DotQ8_0Q8_0x4x2NEON(SB), NOSPLIT, $0-104
+	MOVD out_base+0(FP), R0
+	MOVD ldo+24(FP), R22
+	LSL $2, R22, R22                         // ldo in bytes
+	MOVD w_base+32(FP), R19
+	MOVD stride+56(FP), R7
+	MOVD a_base+64(FP), R5
+	MOVD pairs+88(FP), R15
+	MOVD nb+96(FP), R20
+	MOVD $34, R21
+	MUL R21, R20, R23                        // bytes per activation row
+	CBZ R15, done
+pair:
+	MOVD R19, R1
+	ADD R7, R1, R2                           // row 1
+	ADD R7, R2, R3                           // row 2
+	ADD R7, R3, R4                           // row 3
+	ADD R23, R5, R14                         // activation row 2p+1
+	VEOR V12.B16, V12.B16, V12.B16           // eor v12.16b, v12.16b, v12.16b
+	VEOR V13.B16, V13.B16, V13.B16           // eor v13.16b, v13.16b, v13.16b
+	VEOR V14.B16, V14.B16, V14.B16           // eor v14.16b, v14.16b, v14.16b
+	VEOR V15.B16, V15.B16, V15.B16           // eor v15.16b, v15.16b, v15.16b
+	VEOR V16.B16, V16.B16, V16.B16           // eor v16.16b, v16.16b, v16.16b
+	VEOR V17.B16, V17.B16, V17.B16           // eor v17.16b, v17.16b, v17.16b
+	VEOR V18.B16, V18.B16, V18.B16           // eor v18.16b, v18.16b, v18.16b
+	VEOR V19.B16, V19.B16, V19.B16           // eor v19.16b, v19.16b, v19.16b
+	VEOR V21.B16, V21.B16, V21.B16           // eor v21.16b, v21.16b, v21.16b
+	VEOR V23.B16, V23.B16, V23.B16           // eor v23.16b, v23.16b, v23.16b
+	VEOR V24.B16, V24.B16, V24.B16           // eor v24.16b, v24.16b, v24.16b
+	VEOR V25.B16, V25.B16, V25.B16           // eor v25.16b, v25.16b, v25.16b
+	VEOR V26.B16, V26.B16, V26.B16           // eor v26.16b, v26.16b, v26.16b
+	VEOR V27.B16, V27.B16, V27.B16           // eor v27.16b, v27.16b, v27.16b
+	LSR $2, R20, R6
+	LSL $1, R6, R6                           // 2-block iterations over the first nb − nb%4 blocks
+	CBZ R6, tail
+
+	// Hot loop: 2 blocks × 2 activation rows × 4 weight rows per iteration, 198
+	// instructions = 12.38 per block per (activation row, weight row) (12.42 with the
+	// call). llvm-mca cortex-a57: 95.2 cycles per iteration, 5.95 per block per pair
+	// (neoverse-n1: 5.66). DotQ8_0Q8_0x4NEON: 13.94 / 6.81.
+loop2:
+	// Scales and quants of weight rows 0..3, then of the two activation rows.
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	// Each weight row against both activation rows (T of row i, weight row r: V12+4i+r).
+	WORD $0x0e28c01c                         // smull v28.8h, v0.8b, v8.8b
+	WORD $0x4e28c01d                         // smull2 v29.8h, v0.16b, v8.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e29c03c                         // smull v28.8h, v1.8b, v9.8b
+	WORD $0x4e29c03d                         // smull2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e28c05c                         // smull v28.8h, v2.8b, v8.8b
+	WORD $0x4e28c05d                         // smull2 v29.8h, v2.16b, v8.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e29c07c                         // smull v28.8h, v3.8b, v9.8b
+	WORD $0x4e29c07d                         // smull2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28c09d                         // smull2 v29.8h, v4.16b, v8.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e29c0bc                         // smull v28.8h, v5.8b, v9.8b
+	WORD $0x4e29c0bd                         // smull2 v29.8h, v5.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e28c0dd                         // smull2 v29.8h, v6.16b, v8.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e29c0fc                         // smull v28.8h, v7.8b, v9.8b
+	WORD $0x4e29c0fd                         // smull2 v29.8h, v7.16b, v9.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac01c                         // smull v28.8h, v0.8b, v10.8b
+	WORD $0x4e2ac01d                         // smull2 v29.8h, v0.16b, v10.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2bc03c                         // smull v28.8h, v1.8b, v11.8b
+	WORD $0x4e2bc03d                         // smull2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2ac05c                         // smull v28.8h, v2.8b, v10.8b
+	WORD $0x4e2ac05d                         // smull2 v29.8h, v2.16b, v10.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2bc07c                         // smull v28.8h, v3.8b, v11.8b
+	WORD $0x4e2bc07d                         // smull2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2ac09d                         // smull2 v29.8h, v4.16b, v10.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2bc0bc                         // smull v28.8h, v5.8b, v11.8b
+	WORD $0x4e2bc0bd                         // smull2 v29.8h, v5.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2ac0dd                         // smull2 v29.8h, v6.16b, v10.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	WORD $0x0e2bc0fc                         // smull v28.8h, v7.8b, v11.8b
+	WORD $0x4e2bc0fd                         // smull2 v29.8h, v7.16b, v11.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	// Row totals R (lane r = weight row r) and the block sums R − R_previous.
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	// d_w(r)·d_a(i), then acc += sum·d, as genX4.
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	WORD $0x0e28c01c                         // smull v28.8h, v0.8b, v8.8b
+	WORD $0x4e28c01d                         // smull2 v29.8h, v0.16b, v8.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e29c03c                         // smull v28.8h, v1.8b, v9.8b
+	WORD $0x4e29c03d                         // smull2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e28c05c                         // smull v28.8h, v2.8b, v8.8b
+	WORD $0x4e28c05d                         // smull2 v29.8h, v2.16b, v8.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e29c07c                         // smull v28.8h, v3.8b, v9.8b
+	WORD $0x4e29c07d                         // smull2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28c09d                         // smull2 v29.8h, v4.16b, v8.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e29c0bc                         // smull v28.8h, v5.8b, v9.8b
+	WORD $0x4e29c0bd                         // smull2 v29.8h, v5.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e28c0dd                         // smull2 v29.8h, v6.16b, v8.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e29c0fc                         // smull v28.8h, v7.8b, v9.8b
+	WORD $0x4e29c0fd                         // smull2 v29.8h, v7.16b, v9.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac01c                         // smull v28.8h, v0.8b, v10.8b
+	WORD $0x4e2ac01d                         // smull2 v29.8h, v0.16b, v10.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2bc03c                         // smull v28.8h, v1.8b, v11.8b
+	WORD $0x4e2bc03d                         // smull2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2ac05c                         // smull v28.8h, v2.8b, v10.8b
+	WORD $0x4e2ac05d                         // smull2 v29.8h, v2.16b, v10.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2bc07c                         // smull v28.8h, v3.8b, v11.8b
+	WORD $0x4e2bc07d                         // smull2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2ac09d                         // smull2 v29.8h, v4.16b, v10.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2bc0bc                         // smull v28.8h, v5.8b, v11.8b
+	WORD $0x4e2bc0bd                         // smull2 v29.8h, v5.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2ac0dd                         // smull2 v29.8h, v6.16b, v10.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	WORD $0x0e2bc0fc                         // smull v28.8h, v7.8b, v11.8b
+	WORD $0x4e2bc0fd                         // smull2 v29.8h, v7.16b, v11.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V21.S4               // addp v21.4s, v8.4s, v9.4s
+	VSUB V20.S4, V21.S4, V10.S4              // sub v10.4s, v21.4s, v20.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V23.S4               // addp v23.4s, v8.4s, v9.4s
+	VSUB V22.S4, V23.S4, V11.S4              // sub v11.4s, v23.4s, v22.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V25.S4              // fmla v25.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V27.S4              // fmla v27.4s, v11.4s, v1.4s
+	SUBS $1, R6, R6
+	BNE loop2
+
+tail:
+	AND $3, R20, R6                          // the last nb%4 blocks, into the even accumulators
+	CBZ R6, fin
+loop1:
+	MOVHU.P 2(R1), R8                        // ldrh w8, [x1], #2
+	VLD1.P 32(R1), [V0.B16, V1.B16]          // ld1 {v0.16b, v1.16b}, [x1], #32
+	MOVHU.P 2(R2), R9                        // ldrh w9, [x2], #2
+	VLD1.P 32(R2), [V2.B16, V3.B16]          // ld1 {v2.16b, v3.16b}, [x2], #32
+	MOVHU.P 2(R3), R10                       // ldrh w10, [x3], #2
+	VLD1.P 32(R3), [V4.B16, V5.B16]          // ld1 {v4.16b, v5.16b}, [x3], #32
+	MOVHU.P 2(R4), R11                       // ldrh w11, [x4], #2
+	VLD1.P 32(R4), [V6.B16, V7.B16]          // ld1 {v6.16b, v7.16b}, [x4], #32
+	MOVHU.P 2(R5), R12                       // ldrh w12, [x5], #2
+	VLD1.P 32(R5), [V8.B16, V9.B16]          // ld1 {v8.16b, v9.16b}, [x5], #32
+	MOVHU.P 2(R14), R13                      // ldrh w13, [x14], #2
+	VLD1.P 32(R14), [V10.B16, V11.B16]       // ld1 {v10.16b, v11.16b}, [x14], #32
+	WORD $0x0e28c01c                         // smull v28.8h, v0.8b, v8.8b
+	WORD $0x4e28c01d                         // smull2 v29.8h, v0.16b, v8.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e29c03c                         // smull v28.8h, v1.8b, v9.8b
+	WORD $0x4e29c03d                         // smull2 v29.8h, v1.16b, v9.16b
+	WORD $0x4e606b8c                         // sadalp v12.4s, v28.8h
+	WORD $0x4e606bac                         // sadalp v12.4s, v29.8h
+	WORD $0x0e28c05c                         // smull v28.8h, v2.8b, v8.8b
+	WORD $0x4e28c05d                         // smull2 v29.8h, v2.16b, v8.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e29c07c                         // smull v28.8h, v3.8b, v9.8b
+	WORD $0x4e29c07d                         // smull2 v29.8h, v3.16b, v9.16b
+	WORD $0x4e606b8d                         // sadalp v13.4s, v28.8h
+	WORD $0x4e606bad                         // sadalp v13.4s, v29.8h
+	WORD $0x0e28c09c                         // smull v28.8h, v4.8b, v8.8b
+	WORD $0x4e28c09d                         // smull2 v29.8h, v4.16b, v8.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e29c0bc                         // smull v28.8h, v5.8b, v9.8b
+	WORD $0x4e29c0bd                         // smull2 v29.8h, v5.16b, v9.16b
+	WORD $0x4e606b8e                         // sadalp v14.4s, v28.8h
+	WORD $0x4e606bae                         // sadalp v14.4s, v29.8h
+	WORD $0x0e28c0dc                         // smull v28.8h, v6.8b, v8.8b
+	WORD $0x4e28c0dd                         // smull2 v29.8h, v6.16b, v8.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e29c0fc                         // smull v28.8h, v7.8b, v9.8b
+	WORD $0x4e29c0fd                         // smull2 v29.8h, v7.16b, v9.16b
+	WORD $0x4e606b8f                         // sadalp v15.4s, v28.8h
+	WORD $0x4e606baf                         // sadalp v15.4s, v29.8h
+	WORD $0x0e2ac01c                         // smull v28.8h, v0.8b, v10.8b
+	WORD $0x4e2ac01d                         // smull2 v29.8h, v0.16b, v10.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2bc03c                         // smull v28.8h, v1.8b, v11.8b
+	WORD $0x4e2bc03d                         // smull2 v29.8h, v1.16b, v11.16b
+	WORD $0x4e606b90                         // sadalp v16.4s, v28.8h
+	WORD $0x4e606bb0                         // sadalp v16.4s, v29.8h
+	WORD $0x0e2ac05c                         // smull v28.8h, v2.8b, v10.8b
+	WORD $0x4e2ac05d                         // smull2 v29.8h, v2.16b, v10.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2bc07c                         // smull v28.8h, v3.8b, v11.8b
+	WORD $0x4e2bc07d                         // smull2 v29.8h, v3.16b, v11.16b
+	WORD $0x4e606b91                         // sadalp v17.4s, v28.8h
+	WORD $0x4e606bb1                         // sadalp v17.4s, v29.8h
+	WORD $0x0e2ac09c                         // smull v28.8h, v4.8b, v10.8b
+	WORD $0x4e2ac09d                         // smull2 v29.8h, v4.16b, v10.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2bc0bc                         // smull v28.8h, v5.8b, v11.8b
+	WORD $0x4e2bc0bd                         // smull2 v29.8h, v5.16b, v11.16b
+	WORD $0x4e606b92                         // sadalp v18.4s, v28.8h
+	WORD $0x4e606bb2                         // sadalp v18.4s, v29.8h
+	WORD $0x0e2ac0dc                         // smull v28.8h, v6.8b, v10.8b
+	WORD $0x4e2ac0dd                         // smull2 v29.8h, v6.16b, v10.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	WORD $0x0e2bc0fc                         // smull v28.8h, v7.8b, v11.8b
+	WORD $0x4e2bc0fd                         // smull2 v29.8h, v7.16b, v11.16b
+	WORD $0x4e606b93                         // sadalp v19.4s, v28.8h
+	WORD $0x4e606bb3                         // sadalp v19.4s, v29.8h
+	BFI $16, R9, $16, R8                     // bfi x8, x9, #16, #16
+	BFI $32, R10, $16, R8                    // bfi x8, x10, #32, #16
+	BFI $48, R11, $16, R8                    // bfi x8, x11, #48, #16
+	FMOVD R8, F28                            // fmov d28, x8
+	BFI $16, R13, $16, R12                   // bfi x12, x13, #16, #16
+	FMOVS R12, F29                           // fmov s29, w12
+	VADDP V13.S4, V12.S4, V8.S4              // addp v8.4s, v12.4s, v13.4s
+	VADDP V15.S4, V14.S4, V9.S4              // addp v9.4s, v14.4s, v15.4s
+	VADDP V9.S4, V8.S4, V20.S4               // addp v20.4s, v8.4s, v9.4s
+	VSUB V21.S4, V20.S4, V10.S4              // sub v10.4s, v20.4s, v21.4s
+	VADDP V17.S4, V16.S4, V8.S4              // addp v8.4s, v16.4s, v17.4s
+	VADDP V19.S4, V18.S4, V9.S4              // addp v9.4s, v18.4s, v19.4s
+	VADDP V9.S4, V8.S4, V22.S4               // addp v22.4s, v8.4s, v9.4s
+	VSUB V23.S4, V22.S4, V11.S4              // sub v11.4s, v22.4s, v23.4s
+	WORD $0x0e217b9c                         // fcvtl v28.4s, v28.4h
+	WORD $0x0e217bbd                         // fcvtl v29.4s, v29.4h
+	WORD $0x4f9d9380                         // fmul v0.4s, v28.4s, v29.s[0]
+	WORD $0x4fbd9381                         // fmul v1.4s, v28.4s, v29.s[1]
+	WORD $0x4e21d94a                         // scvtf v10.4s, v10.4s
+	WORD $0x4e21d96b                         // scvtf v11.4s, v11.4s
+	VFMLA V0.S4, V10.S4, V24.S4              // fmla v24.4s, v10.4s, v0.4s
+	VFMLA V1.S4, V11.S4, V26.S4              // fmla v26.4s, v11.4s, v1.4s
+	VORR V20.B16, V20.B16, V21.B16           // mov v21.16b, v20.16b
+	VORR V22.B16, V22.B16, V23.B16           // mov v23.16b, v22.16b
+	SUBS $1, R6, R6
+	BNE loop1
+
+fin:
+	WORD $0x4e39d718                         // fadd v24.4s, v24.4s, v25.4s
+	WORD $0x4e3bd75a                         // fadd v26.4s, v26.4s, v27.4s
+	VST1 [V24.S4], (R0)                      // st1 {v24.4s}, [x0]
+	ADD R22, R0, R21
+	VST1 [V26.S4], (R21)                     // st1 {v26.4s}, [x21]
+	ADD R22<<1, R0, R0                       // next pair's output rows
+	MOVD R14, R5                             // next pair's activations follow row 2p+1
+	SUBS $1, R15, R15
+	BNE pair
+done:
+	RET

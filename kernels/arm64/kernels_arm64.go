@@ -38,6 +38,34 @@ func DotQ8_0Q8_0x4DotProd(out *[4]float32, w []byte, stride int, a []byte, nb in
 //go:noescape
 func DotQ8_0Q8_0x4NEON(out *[4]float32, w []byte, stride int, a []byte, nb int)
 
+// DotQ4_0Q8_0x4x2DotProd is the MatMul micro-kernel of the SDOT path: for
+// p < pairs and i in {2p, 2p+1}, out[i*ldo+r] (r < 4) is set to what
+// DotQ4_0Q8_0x4DotProd gives for activation row i (the nb Q8_0 blocks at
+// a[i*nb*34:]) against the rows at w[r*stride:], bit for bit: the same exact
+// block sums, scaled and accumulated in the same order, with each weight
+// block loaded and unpacked once for two activation rows.
+//
+//go:noescape
+func DotQ4_0Q8_0x4x2DotProd(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// DotQ8_0Q8_0x4x2DotProd is DotQ4_0Q8_0x4x2DotProd for Q8_0 weights, equal
+// to DotQ8_0Q8_0x4DotProd bit for bit.
+//
+//go:noescape
+func DotQ8_0Q8_0x4x2DotProd(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// DotQ4_0Q8_0x4x2NEON is DotQ4_0Q8_0x4x2DotProd without SDOT, equal to
+// DotQ4_0Q8_0x4NEON bit for bit.
+//
+//go:noescape
+func DotQ4_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// DotQ8_0Q8_0x4x2NEON is DotQ8_0Q8_0x4x2DotProd without SDOT, equal to
+// DotQ8_0Q8_0x4NEON bit for bit.
+//
+//go:noescape
+func DotQ8_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
 // DotQ4_0Q8_0DotProd returns the dot product of one Q4_0 row of nb blocks
 // with nb Q8_0 activation blocks (one row of DotQ4_0Q8_0x4DotProd).
 //

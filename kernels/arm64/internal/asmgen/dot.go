@@ -530,5 +530,13 @@ func genQuantDots() []byte {
 			k.genX1(g)
 		}
 	}
+	for _, k := range []qdot{
+		{q4: true, dotprod: true, rows: 4},
+		{q4: true, dotprod: false, rows: 4},
+		{q4: false, dotprod: true, rows: 4},
+		{q4: false, dotprod: false, rows: 4},
+	} {
+		k.genX4x2(g)
+	}
 	return g.bytes()
 }
