@@ -405,3 +405,71 @@ func BenchmarkOps(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkGemmF32 times GemmF32 on SigLIP B/16's attention products per
+// head (Q·Kᵀ: 196×64 by 196×64; P·V: 196×196 by 64×196; the text tower's
+// 64 tokens), for every Impl, and for each also "dot-loop": the same
+// product with one DotF32 call per output, as MatMul ran F32 weights
+// before the micro-kernel (the same bits, for comparison).
+func BenchmarkGemmF32(b *testing.B) {
+	shapes := []struct {
+		name    string
+		m, n, k int
+	}{
+		{"siglip-b16-scores", 196, 196, 64},
+		{"siglip-b16-pv", 196, 64, 196},
+		{"siglip-b16-text-scores", 64, 64, 64},
+		{"siglip-b16-text-pv", 64, 64, 64},
+	}
+	for _, sh := range shapes {
+		a := randFloats(newRand(71), sh.m*sh.k, 1)
+		w := randFloats(newRand(72), sh.n*sh.k, 1)
+		out := make([]float32, sh.m*sh.n)
+		ops := 2 * float64(sh.m) * float64(sh.n) * float64(sh.k)
+		b.Run(fmt.Sprintf("%s/%dx%dx%d", sh.name, sh.m, sh.k, sh.n), func(b *testing.B) {
+			forEachImplBench(b, func(b *testing.B, im Impl) {
+				for _, loop := range []bool{false, true} {
+					name := "gemm"
+					if loop {
+						name = "dot-loop"
+					}
+					b.Run(name, func(b *testing.B) {
+						if loop {
+							restore := useImpl(Impl{DotF32: im.DotF32, DotF32x3xM: dotF32x3xM(im.DotF32)})
+							defer restore()
+						}
+						for b.Loop() {
+							GemmF32(out, sh.n, a, sh.k, w, sh.k, sh.m, sh.n, sh.k)
+						}
+						b.ReportMetric(rate(b, ops), "GOP/s")
+					})
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkVectorMath times ExpF32, GELUTanh and SoftmaxScaled on rows of
+// SigLIP B/16's sizes (the MLP's 3072, the attention's 196), per Impl.
+func BenchmarkVectorMath(b *testing.B) {
+	x := randFloats(newRand(73), 3072, 2)
+	y := make([]float32, 3072)
+	forEachImplBench(b, func(b *testing.B, im Impl) {
+		for _, c := range []struct {
+			name string
+			n    int
+			f    func(n int)
+		}{
+			{"ExpF32", 3072, func(n int) { ExpF32(y[:n], x[:n]) }},
+			{"GELUTanh", 3072, func(n int) { GELUTanh(y[:n], x[:n]) }},
+			{"SoftmaxScaled", 196, func(n int) { copy(y, x[:n]); SoftmaxScaled(y[:n], 0.125) }},
+		} {
+			b.Run(c.name, func(b *testing.B) {
+				for b.Loop() {
+					c.f(c.n)
+				}
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*c.n), "ns/value")
+			})
+		}
+	})
+}

@@ -105,6 +105,14 @@ func (im *Impl) missing() string {
 		return "DotF16F32"
 	case im.DotF32 == nil:
 		return "DotF32"
+	case im.DotF32x3xM == nil:
+		return "DotF32x3xM"
+	case im.ExpF32 == nil:
+		return "ExpF32"
+	case im.GELUTanhF32 == nil:
+		return "GELUTanhF32"
+	case im.SoftmaxScaledF32 == nil:
+		return "SoftmaxScaledF32"
 	case im.QuantizeQ8_0 == nil:
 		return "QuantizeQ8_0"
 	}

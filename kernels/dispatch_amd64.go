@@ -29,16 +29,20 @@ func archImpls() []Impl {
 		return nil
 	}
 	avx2 := Impl{
-		Name:            "avx2",
-		DotQ4_0Q8_0x4:   amd64.DotQ4_0Q8_0x4AVX2,
-		DotQ4_0Q8_0:     amd64.DotQ4_0Q8_0AVX2,
-		DotQ8_0Q8_0x4:   amd64.DotQ8_0Q8_0x4AVX2,
-		DotQ8_0Q8_0:     amd64.DotQ8_0Q8_0AVX2,
-		DotQ4_0Q8_0x4xM: x4x2M(amd64.DotQ4_0Q8_0x4x2AVX2, amd64.DotQ4_0Q8_0x4AVX2),
-		DotQ8_0Q8_0x4xM: x4x2M(amd64.DotQ8_0Q8_0x4x2AVX2, amd64.DotQ8_0Q8_0x4AVX2),
-		DotF16F32:       amd64.DotF16F32AVX2,
-		DotF32:          amd64.DotF32AVX2,
-		QuantizeQ8_0:    amd64.QuantizeQ8_0AVX2,
+		Name:             "avx2",
+		DotQ4_0Q8_0x4:    amd64.DotQ4_0Q8_0x4AVX2,
+		DotQ4_0Q8_0:      amd64.DotQ4_0Q8_0AVX2,
+		DotQ8_0Q8_0x4:    amd64.DotQ8_0Q8_0x4AVX2,
+		DotQ8_0Q8_0:      amd64.DotQ8_0Q8_0AVX2,
+		DotQ4_0Q8_0x4xM:  x4x2M(amd64.DotQ4_0Q8_0x4x2AVX2, amd64.DotQ4_0Q8_0x4AVX2),
+		DotQ8_0Q8_0x4xM:  x4x2M(amd64.DotQ8_0Q8_0x4x2AVX2, amd64.DotQ8_0Q8_0x4AVX2),
+		DotF16F32:        amd64.DotF16F32AVX2,
+		DotF32:           amd64.DotF32AVX2,
+		DotF32x3xM:       amd64.DotF32x3xMAVX2,
+		ExpF32:           amd64.ExpF32AVX2,
+		GELUTanhF32:      amd64.GELUTanhF32AVX2,
+		SoftmaxScaledF32: amd64.SoftmaxScaledF32AVX2,
+		QuantizeQ8_0:     amd64.QuantizeQ8_0AVX2,
 	}
 	var impls []Impl
 	if x.HasAVXVNNI {

@@ -17,19 +17,24 @@ import (
 //   - "neon": plain ARMv8.0 NEON (SMULL/SMLAL + SADALP), every arm64 core
 //     (Pi 4 Cortex-A72). It executes no SDOT, which would be SIGILL there.
 //
-// Both share the F16, F32 and quantizer kernels, which need no extension.
+// Both share the F16, F32, quantizer and vector math kernels, which need no
+// extension.
 func archImpls() []Impl {
 	neon := Impl{
-		Name:            "neon",
-		DotQ4_0Q8_0x4:   arm64.DotQ4_0Q8_0x4NEON,
-		DotQ4_0Q8_0:     arm64.DotQ4_0Q8_0NEON,
-		DotQ8_0Q8_0x4:   arm64.DotQ8_0Q8_0x4NEON,
-		DotQ8_0Q8_0:     arm64.DotQ8_0Q8_0NEON,
-		DotQ4_0Q8_0x4xM: x4x2M(arm64.DotQ4_0Q8_0x4x2NEON, arm64.DotQ4_0Q8_0x4NEON),
-		DotQ8_0Q8_0x4xM: x4x2M(arm64.DotQ8_0Q8_0x4x2NEON, arm64.DotQ8_0Q8_0x4NEON),
-		DotF16F32:       arm64.DotF16F32NEON,
-		DotF32:          arm64.DotF32NEON,
-		QuantizeQ8_0:    quantizeQ8_0NEON,
+		Name:             "neon",
+		DotQ4_0Q8_0x4:    arm64.DotQ4_0Q8_0x4NEON,
+		DotQ4_0Q8_0:      arm64.DotQ4_0Q8_0NEON,
+		DotQ8_0Q8_0x4:    arm64.DotQ8_0Q8_0x4NEON,
+		DotQ8_0Q8_0:      arm64.DotQ8_0Q8_0NEON,
+		DotQ4_0Q8_0x4xM:  x4x2M(arm64.DotQ4_0Q8_0x4x2NEON, arm64.DotQ4_0Q8_0x4NEON),
+		DotQ8_0Q8_0x4xM:  x4x2M(arm64.DotQ8_0Q8_0x4x2NEON, arm64.DotQ8_0Q8_0x4NEON),
+		DotF16F32:        arm64.DotF16F32NEON,
+		DotF32:           arm64.DotF32NEON,
+		DotF32x3xM:       arm64.DotF32x3xMNEON,
+		ExpF32:           vec8(arm64.ExpF32NEON),
+		GELUTanhF32:      vec8(arm64.GELUTanhF32NEON),
+		SoftmaxScaledF32: softmax8(arm64.ScaleMaxF32NEON, arm64.ExpSumF32NEON),
+		QuantizeQ8_0:     quantizeQ8_0NEON,
 	}
 	if !cpu.ARM64.HasASIMDDP {
 		return []Impl{neon}

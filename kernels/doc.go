@@ -1,7 +1,7 @@
 // Package kernels holds Lookout's numeric primitives over raw slices: row
 // quantization of activations, dot products, matvec and tiled matmul per
-// weight format, RMSNorm, LayerNorm, softmax, GELU-tanh, RoPE and f16<->f32
-// rows. Each has a pure-Go reference that is always compiled; the fast paths
+// weight format, an F32 GEMM with strides, RMSNorm, LayerNorm, softmax,
+// GELU-tanh, vector e^x, RoPE and f16<->f32 rows. Each has a pure-Go reference that is always compiled; the fast paths
 // live in kernels/arm64 (NEON, with and without SDOT) and kernels/amd64
 // (AVX2, AVX-VNNI, AVX512-VNNI).
 //
@@ -35,7 +35,13 @@
 // (2n+2)·2⁻²⁴·Σ|terms| for a float dot of n terms, since each may order and
 // fuse its additions differently, and (2·nb+32)·2⁻²⁴·Σ_b |d_w·d_a|·Σ_j
 // |q_w·q_a| for a quantized dot of nb blocks (Impl's accuracy contract,
-// derived in impl.go).
+// derived in impl.go). The F32 GEMM micro-kernel (GemmF32, MatMul of F32
+// weights) gives each output its Impl's DotF32 bits.
+//
+// The vector math for the float towers (ExpF32, GELUTanh, SoftmaxScaled)
+// is not ggml-exact: it is a polynomial e^x (Cephes expf) that every Impl
+// runs in SIMD lanes, with a max-ulp bound against float64 math that Impl
+// states and mathf_test.go checks for every Impl.
 //
 // # Threads
 //

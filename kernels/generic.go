@@ -38,7 +38,29 @@ var Generic = Impl{
 	DotQ8_0Q8_0x4xM: x4xM(dotQ8_0Q8_0x4Generic),
 	DotF16F32:       dotF16F32Generic,
 	DotF32:          dotF32Generic,
-	QuantizeQ8_0:    quant.QuantizeQ8_0Act,
+	// Like the x4xM kernels, the loop over DotF32 is the reference of the
+	// F32 micro-kernel.
+	DotF32x3xM:       dotF32x3xM(dotF32Generic),
+	ExpF32:           expF32Generic,
+	GELUTanhF32:      geluTanhF32Generic,
+	SoftmaxScaledF32: softmaxScaledF32Generic,
+	QuantizeQ8_0:     quant.QuantizeQ8_0Act,
+}
+
+// dotF32x3xM returns the Impl.DotF32x3xM that calls dot once per output:
+// the reference of the F32 micro-kernel, and the micro-kernel of an
+// assembly set that has none of its own (equal to its DotF32 by
+// construction).
+func dotF32x3xM(dot func(a, b []float32) float32) func(out []float32, ldo int, w []float32, ldw int, a []float32, lda, m, k int) {
+	return func(out []float32, ldo int, w []float32, ldw int, a []float32, lda, m, k int) {
+		for i := range m {
+			x := a[i*lda : i*lda+k]
+			o := out[i*ldo : i*ldo+3]
+			for r := range 3 {
+				o[r] = dot(w[r*ldw:r*ldw+k], x)
+			}
+		}
+	}
 }
 
 // x4xM returns the Impl.DotQ4_0Q8_0x4xM (or DotQ8_0Q8_0x4xM) that runs the

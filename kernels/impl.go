@@ -84,6 +84,39 @@ type Impl struct {
 	DotF16F32 func(w []uint16, x []float32) float32
 	// DotF32 returns Σ_i a[i]·b[i] with float32 accumulation; len(a) == len(b).
 	DotF32 func(a, b []float32) float32
+	// DotF32x3xM is the F32 micro-kernel of MatMul and GemmF32: for i < m
+	// and r < 3 it sets out[i*ldo+r] to what the same Impl's DotF32 gives
+	// for the k values at w[r*ldw:] and the k values at a[i*lda:], bit for
+	// bit (so MatMul equals MatVec for F32 weights too). An assembly set
+	// register-blocks the tile (each activation chunk loaded once for the
+	// three weight rows) but keeps every output's lanes, reduction and
+	// tail those of its DotF32. Nothing else in out is written.
+	DotF32x3xM func(out []float32, ldo int, w []float32, ldw int, a []float32, lda, m, k int)
+	// ExpF32 sets dst[i] = e^x[i] (len(dst) == len(x)). Contract, checked
+	// by TestExpF32 for every Impl: within expULP (2) float32 ulp of
+	// math.Exp for results that are normal floats (x ≥ −87.33); smaller
+	// results are within one subnormal step (2⁻¹⁴⁹) of it, e^x for
+	// x < −103.98 is +0 and −Inf gives +0; x > 88.73 and +Inf give +Inf;
+	// NaN gives NaN.
+	ExpF32 func(dst, x []float32)
+	// GELUTanhF32 sets dst[i] to the tanh approximation of GELU,
+	// ½x(1+tanh(√(2/π)·(x+0.044715x³))) (PyTorch's approximate="tanh"),
+	// evaluated as x/(1+e^t) with t = −2√(2/π)·x·(1+0.044715x²): the same
+	// function without the cancellation of 1+tanh for negative x. Contract
+	// (TestGELUTanhF32): within geluULP (4) ulp of the float64 value plus
+	// the error of the float32 argument t, which e^t magnifies:
+	// |got − want| ≤ 4·ulp(want) + 2⁻²²·|t·want| + 2⁻¹²⁴ (results under
+	// 3·10⁻³⁸ in magnitude, x < −10, may be −0: e^t overflows to +Inf
+	// first). ±0 gives ±0, +Inf gives +Inf, −Inf and NaN give NaN (−Inf·0
+	// in the formula).
+	GELUTanhF32 func(dst, x []float32)
+	// SoftmaxScaledF32 replaces x by softmax(scale·x) in float32 as PyTorch
+	// computes softmax(scores·scale, dtype=float32): v_i = x_i·scale
+	// (rounded), m = max v_i, e_i = ExpF32(v_i − m), x_i = e_i·(1/Σe).
+	// The sum is float32, in an order of the Impl's own, so Impls differ
+	// by a few ulp (TestSoftmaxScaledF32). A NaN anywhere gives NaNs, a
+	// row of −Inf·scale gives NaNs (as PyTorch's softmax does).
+	SoftmaxScaledF32 func(x []float32, scale float32)
 	// QuantizeQ8_0 quantizes activations (len(x) a multiple of 32) into
 	// len(x)/32 Q8_0 blocks exactly as quant.QuantizeQ8_0Act does (llama.cpp's
 	// x86 activation rounding), bit for bit.

@@ -155,9 +155,13 @@ const (
 	// Gemma 3's 1152-wide rows that is about 200 Q4_0 rows or 100 Q8_0 rows.
 	panelBytes = 128 << 10
 	// actTile is how many activation rows MatMul runs against one group of
-	// four float weight rows while that group is in L1 (Q4_0 and Q8_0
-	// weights use qTileRows).
+	// four F16 or BF16 weight rows while that group is in L1 (F32 weights
+	// use fTileRows, Q4_0 and Q8_0 weights qTileRows).
 	actTile = 4
+	// fTileBytes is the size of the tile of F32 activation rows that
+	// MatMul and GemmF32 keep in L1 while three weight rows at a time pass
+	// over it: 64 rows of SigLIP's 64-wide heads, 5 rows of 768 values.
+	fTileBytes = 16 << 10
 	// qTileBytes is the size of the tile of Q8_0 activation rows that
 	// MatMul keeps in L1 (32 KiB or more on every target core) while a
 	// weight panel passes over it, leaving room for the group of four
@@ -217,8 +221,12 @@ func MatVec(p *Pool, out []float32, w Matrix, x []float32, scratch *Scratch) {
 // weight rows per pass in the assembly sets, so that each weight block is
 // loaded (and unpacked) once per two activation rows and each activation
 // block once per four weight rows, while every output keeps the float
-// sequence of the four-row kernel MatVec uses. Float weights run the dot
-// kernels on tiles of four rows. So each weight panel is read from memory
+// sequence of the four-row kernel MatVec uses. F32 weights run the Impl's
+// F32 micro-kernel (DotF32x3xM: three weight rows against a tile of
+// activation rows that fits fTileBytes of L1, each activation chunk loaded
+// once for the three rows) and DotF32 on the last one or two rows of a
+// unit, both giving DotF32's bits; F16 and BF16 weights run the dot kernels
+// on tiles of four rows. So each weight panel is read from memory
 // once and reused by all m rows from L2, each group of four weight rows is
 // reused by the tile from L1, and each activation tile by the whole panel.
 // Panels are split over p in contiguous runs, so every worker streams
@@ -378,16 +386,15 @@ func (t *mulTask) panel(r0, r1 int) {
 		t.panelQ(r0, r1, full)
 		return
 	}
+	if t.w.Type == quant.F32 {
+		// The micro-kernel on three weight rows at a time, DotF32 on the
+		// rest: every output has DotF32's bits, whatever the split.
+		gemmF32(t.im, t.out, n, t.xf, cols, t.wf, cols, t.m, r0, r1, cols)
+		return
+	}
 	for i0 := 0; i0 < t.m; i0 += actTile {
 		i1 := min(i0+actTile, t.m)
 		switch t.w.Type {
-		case quant.F32:
-			for r := r0; r < r1; r++ {
-				w := t.wf[r*cols : (r+1)*cols]
-				for i := i0; i < i1; i++ {
-					t.out[i*n+r] = t.im.DotF32(w, t.xf[i*cols:(i+1)*cols])
-				}
-			}
 		case quant.F16:
 			for r := r0; r < r1; r++ {
 				w := t.w16[r*cols : (r+1)*cols]

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -150,6 +151,16 @@ func runClassify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// The labels are encoded once; from here on only the image tower runs.
+	// Drop the text tower's pages (90 MB for ViT-B/16 Q8_0) and the
+	// tokenizer's tables (14 MB of heap for the 256k vocabulary) and hand
+	// the freed heap back to the OS, so that the image tower's pages do not
+	// add to them (issue 5: classification with cached labels in 200 MB).
+	if err := m.ReleaseText(); err != nil {
+		return err
+	}
+	m.Tokenizer = nil
+	debug.FreeOSMemory()
 	enc := json.NewEncoder(stdout)
 	for _, path := range images {
 		emb, err := imageEmbedding(m, s, path)

@@ -105,3 +105,24 @@ func DotQ8_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte,
 
 //go:noescape
 func DotQ4_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// DotF32x3xMAVX2 is the F32 micro-kernel of MatMul (gemm_f32_amd64.s): for
+// i < m and r < 3, out[i*ldo+r] is set to DotF32AVX2(w[r*ldw:][:k],
+// a[i*lda:][:k]), bit for bit (the same 32 lanes, reduction and tail),
+// with each activation chunk loaded once for the three weight rows.
+//
+//go:noescape
+func DotF32x3xMAVX2(out []float32, ldo int, w []float32, ldw int, a []float32, lda, m, k int)
+
+// The vector math of mathf_amd64.s (AVX2 + FMA), with the semantics and
+// error bounds of the kernels.Impl fields ExpF32, GELUTanhF32 and
+// SoftmaxScaledF32. dst and x must have the same length (dst may be x).
+
+//go:noescape
+func ExpF32AVX2(dst, x []float32)
+
+//go:noescape
+func GELUTanhF32AVX2(dst, x []float32)
+
+//go:noescape
+func SoftmaxScaledF32AVX2(x []float32, scale float32)

@@ -5,7 +5,8 @@
 // the kernels.Impl field it fills (but for the MatMul micro-kernels
 // Dot…x4x2AVX2 in gemm_avx2_amd64.s, which take activation rows in pairs and
 // which package kernels completes with the four-row kernel for an odd last
-// row), trusts its arguments (package kernels checks lengths before
+// row; the F32 micro-kernel DotF32x3xMAVX2 is in gemm_f32_amd64.s and the
+// vector e^x, GELU-tanh and softmax in mathf_amd64.s), trusts its arguments (package kernels checks lengths before
 // calling), and must only be called on a CPU with the features its name says
 // (package kernels decides, from golang.org/x/sys/cpu):
 //

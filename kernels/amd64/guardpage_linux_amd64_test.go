@@ -82,6 +82,18 @@ func TestGuardPages(t *testing.T) {
 			}
 			DotF16F32AVX2(asU16(place(wreg, 2*n)), x)
 			DotF32AVX2(asF32(place(wreg, 4*n)), x)
+			// The F32 micro-kernel: three weight rows with a stride of
+			// n+1, the last ending at the guard, two activation rows.
+			w := asF32(place(wreg, 4*(3*n+2)))
+			a := asF32(place(areg, 4*(2*n+1)))
+			var out [6]float32
+			DotF32x3xMAVX2(out[:], 3, w, n+1, a, n+1, 2, n)
+			// The vector math reads and writes its last 1..7 values with
+			// VMASKMOVPS, which must not touch the lanes past the end.
+			d := asF32(place(wreg, 4*n))
+			ExpF32AVX2(d, x)
+			GELUTanhF32AVX2(d, x)
+			SoftmaxScaledF32AVX2(x, 0.125)
 		}
 		for nb := range 10 {
 			x := asF32(place(areg, 128*nb))

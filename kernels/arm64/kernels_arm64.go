@@ -115,3 +115,40 @@ func DotF32NEON(a, b []float32) float32
 //
 //go:noescape
 func QuantizeQ8_0NEON(dst []byte, x []float32) (done int)
+
+// DotF32x3xMNEON is the F32 micro-kernel of MatMul: for i < m and r < 3,
+// out[i*ldo+r] = DotF32NEON(w[r*ldw:][:k], a[i*lda:][:k]), bit for bit
+// (the same lanes, reduction and tail), each activation chunk loaded once
+// for the three weight rows.
+//
+//go:noescape
+func DotF32x3xMNEON(out []float32, ldo int, w []float32, ldw int, a []float32, lda, m, k int)
+
+// The vector math of mathf_arm64.s, by the algorithm of kernels/mathf.go
+// (Cephes expf scaled by two powers of two), within the error bounds of
+// the kernels.Impl fields ExpF32, GELUTanhF32 and SoftmaxScaledF32.
+// ExpF32NEON, GELUTanhF32NEON and ExpSumF32NEON process the first
+// len&^7 values only (package kernels runs the rest through a buffer of 8);
+// dst and x must have the same length and may be the same slice.
+
+// ExpF32NEON sets dst[i] = e^x[i].
+//
+//go:noescape
+func ExpF32NEON(dst, x []float32)
+
+// GELUTanhF32NEON sets dst[i] = x/(1+e^t), t = −2√(2/π)·x·(1+0.044715x²).
+//
+//go:noescape
+func GELUTanhF32NEON(dst, x []float32)
+
+// ScaleMaxF32NEON multiplies every x[i] by s in place and returns the
+// largest product (−Inf for no values, NaN if one is NaN).
+//
+//go:noescape
+func ScaleMaxF32NEON(x []float32, s float32) float32
+
+// ExpSumF32NEON sets x[i] = e^(x[i] − shift) and returns the float32 sum
+// of the new values (its own order: two vectors of four lanes).
+//
+//go:noescape
+func ExpSumF32NEON(x []float32, shift float32) float32

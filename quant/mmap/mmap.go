@@ -12,6 +12,9 @@ import (
 	"os"
 )
 
+// pageSize is the unit Release works in.
+var pageSize = os.Getpagesize()
+
 // ErrClosed is returned by Bytes after Close.
 var ErrClosed = errors.New("mmap: file is closed")
 
@@ -64,6 +67,37 @@ func (m *File) Bytes() ([]byte, error) {
 		return nil, fmt.Errorf("%s: %w", m.path, ErrClosed)
 	}
 	return m.data, nil
+}
+
+// Release tells the kernel that the bytes [off, off+n) will not be read
+// soon, so that their pages leave the process's resident set. They stay in
+// the page cache and the bytes stay valid: reading them again faults them
+// back in (from the cache, or from disk under memory pressure). Only pages
+// wholly inside the range are dropped, so a neighbouring range that shares
+// an edge page keeps it. It does nothing where the file was read into
+// memory instead of mapped, and for an empty range.
+func (m *File) Release(off, n int) error {
+	if m.data == nil {
+		return fmt.Errorf("%s: %w", m.path, ErrClosed)
+	}
+	if off < 0 || n < 0 || off > len(m.data)-n {
+		return fmt.Errorf("mmap: %s: release [%d, %d+%d) is outside the %d-byte file", m.path, off, off, n, len(m.data))
+	}
+	if !m.mapped || n == 0 {
+		return nil
+	}
+	// The mapping starts on a page boundary, so offsets round like
+	// addresses.
+	page := pageSize
+	start := (off + page - 1) / page * page
+	end := (off + n) / page * page
+	if end <= start {
+		return nil
+	}
+	if err := dropPages(m.data[start:end]); err != nil {
+		return fmt.Errorf("mmap: %s: release [%d, %d): %w", m.path, start, end, err)
+	}
+	return nil
 }
 
 // Close unmaps the file. It is safe to call more than once.

@@ -17,3 +17,8 @@ func mapFile(f *os.File, size int) ([]byte, bool, error) {
 }
 
 func unmap(data []byte) error { return unix.Munmap(data) }
+
+// dropPages is madvise(MADV_DONTNEED): on a shared read-only file mapping it
+// unmaps the pages from this process and nothing else, since the page cache
+// keeps their contents.
+func dropPages(b []byte) error { return unix.Madvise(b, unix.MADV_DONTNEED) }

@@ -2,19 +2,19 @@ package siglip
 
 import (
 	"math"
-	"unsafe"
 
 	"lookout/kernels"
-	"lookout/quant"
 )
 
 // attention is unmasked multi-head scaled dot-product attention in float32
 // (HF eager_attention_forward without a mask: softmax(q·kᵀ·hd^−½)·v per
-// head, softmax in float32). Heads run in parallel on the pool. Each head
-// gathers its columns of Q and K and the transpose of its V into
-// contiguous float32 matrices, so that both products are single-threaded
-// F32 kernels.MatMul calls: scores = Q_h·K_hᵀ ([nq][nk]), then
-// out_h = P·(V_hᵀ)ᵀ ([nq][hd]).
+// head, softmax in float32). Heads run in parallel on the pool. Per head,
+// scores = Q_h·K_hᵀ ([nq][nk]) is one kernels.GemmF32 reading the head's
+// columns of Q and K in place (row strides qs, ks), the softmax is
+// kernels.SoftmaxScaled row by row, and out_h = P·V_h is a second GemmF32
+// against the transpose of the head's V (the one copy left: GemmF32 takes
+// both operands by rows), written straight into the head's columns of out.
+// Every score and output has the bits of kernels.DotF32 of its two rows.
 type attention struct {
 	out, q, k, v      []float32
 	os, qs, ks, vs    int // row strides of out, q, k, v
@@ -26,8 +26,7 @@ type attention struct {
 
 // headScratch is one head's working set.
 type headScratch struct {
-	q, k, vt, s, o []float32 // [nq][hd], [nk][hd], [hd][nk], [nq][nk], [nq][hd]
-	mm             kernels.Scratch
+	vt, s []float32 // [hd][nk], [nq][nk]
 }
 
 // newAttention returns scratch for attention calls; its buffers grow on
@@ -61,35 +60,19 @@ func (a *attention) runHeads(h0, h1 int) {
 	for h := h0; h < h1; h++ {
 		hs := &a.head[h]
 		c := h * hd
-		q := grow(&hs.q, nq*hd)
-		k := grow(&hs.k, nk*hd)
 		vt := grow(&hs.vt, hd*nk)
 		s := grow(&hs.s, nq*nk)
-		o := grow(&hs.o, nq*hd)
-		for i := range nq {
-			copy(q[i*hd:(i+1)*hd], a.q[i*a.qs+c:])
-		}
 		for j := range nk {
-			copy(k[j*hd:(j+1)*hd], a.k[j*a.ks+c:])
 			for d, x := range a.v[j*a.vs+c : j*a.vs+c+hd] {
 				vt[d*nk+j] = x
 			}
 		}
-		kernels.MatMul(nil, s, f32Matrix(k, nk, hd), q, nq, &hs.mm) // s = q·kᵀ [nq][nk]
+		kernels.GemmF32(s, nk, a.q[c:], a.qs, a.k[c:], a.ks, nq, nk, hd) // s = q·kᵀ [nq][nk]
 		for i := range nq {
-			softmaxScaled(s[i*nk:(i+1)*nk], a.scale)
+			kernels.SoftmaxScaled(s[i*nk:(i+1)*nk], a.scale)
 		}
-		kernels.MatMul(nil, o, f32Matrix(vt, hd, nk), s, nq, &hs.mm) // o = p·v [nq][hd]
-		for i := range nq {
-			copy(a.out[i*a.os+c:i*a.os+c+hd], o[i*hd:(i+1)*hd])
-		}
+		kernels.GemmF32(a.out[c:], a.os, s, nk, vt, nk, nq, hd, nk) // out_h = p·v [nq][hd]
 	}
-}
-
-// f32Matrix views a row-major float32 buffer as an F32 kernels.Matrix.
-func f32Matrix(v []float32, rows, cols int) kernels.Matrix {
-	b := unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(v))), 4*rows*cols)
-	return kernels.Matrix{Type: quant.F32, Rows: rows, Cols: cols, Data: b}
 }
 
 // grow returns (*b)[:n], reallocating when it is too small.

@@ -5,40 +5,6 @@ import (
 	"testing"
 )
 
-// expClamped is the e^t the hot loops write out (see mathf.go).
-func expClamped(t float32) float32 {
-	t = min(max(t, -87), 88)
-	n := float32(float32(float32(t*log2e)+roundMagic) - roundMagic)
-	return expPoly(t, n) * math.Float32frombits(uint32(int32(n)+127)<<23)
-}
-
-// TestExpf compares the inline e^t with math.Exp over the clamped range
-// [−87, 88]; the bound is 2 ulp (Cephes expf is about 1).
-func TestExpf(t *testing.T) {
-	expf := expClamped
-	var worst float64
-	for x := float32(-87); x <= 88; x += 0.00137 {
-		got := float64(expf(x))
-		want := math.Exp(float64(x))
-		ulp := float64(math.Nextafter32(float32(want), float32(math.Inf(1)))) - float64(float32(want))
-		if ulp == 0 {
-			continue
-		}
-		e := math.Abs(got-want) / ulp
-		worst = max(worst, e)
-		if e > 2 {
-			t.Fatalf("expf(%g) = %g, want %g (%.2f ulp)", x, got, want, e)
-		}
-	}
-	t.Logf("max error %.2f ulp", worst)
-	if v := expf(float32(math.NaN())); v == v {
-		t.Errorf("e^NaN = %g", v)
-	}
-	if v, w := expf(float32(math.Inf(-1))), expf(-87); v != w {
-		t.Errorf("e^−Inf = %g, want the clamped e^−87 = %g", v, w)
-	}
-}
-
 // TestGELU compares geluBias with gelu_tanh in float64, written as
 // x/(1+e^(−2u)) (the same function as ½x(1+tanh u) without its
 // cancellation for negative x): within 4 float32 ulp, plus the error of
@@ -67,22 +33,6 @@ func TestGELU(t *testing.T) {
 		}
 	}
 	t.Logf("max error %.2f ulp for x ≥ −4 (|2u| ≤ 11 there magnifies the rounding of u)", worst)
-}
-
-func BenchmarkExpf(b *testing.B) {
-	x := make([]float32, 4096)
-	for i := range x {
-		x[i] = -float32(i) / 512
-	}
-	b.ResetTimer()
-	var s float32
-	for range b.N {
-		for _, v := range x {
-			s += expClamped(v)
-		}
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/exp")
-	sinkF = s
 }
 
 func BenchmarkGELU(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"lookout/device/frame"
 	"lookout/kernels"
@@ -148,6 +149,28 @@ func newModel(f *gguf.File, tok *tokenizer.Tokenizer) (*Model, error) {
 		}
 	}
 	return &Model{Config: c, Weights: w, Tokenizer: tok, file: f}, nil
+}
+
+// ReleaseText drops the text tower's weights (every t.* tensor) from the
+// process's resident set. Zero-shot classification needs the text tower only
+// to encode the labels once; after that only the image tower runs per frame,
+// so the text pages (90 MB for ViT-B/16 in Q8_0) would just sit in memory.
+// The weights stay valid: a later EncodeText or EncodeTokens faults the pages
+// back in from the page cache (or disk) and gives the same result. Callers
+// that are done with text altogether can also set Tokenizer to nil so that
+// the garbage collector reclaims it. For a model converted in memory from a
+// Hugging Face folder the weights are on the heap and this does nothing.
+func (m *Model) ReleaseText() error {
+	var ts []gguf.TensorInfo
+	for _, t := range m.file.Tensors {
+		if strings.HasPrefix(t.Name, "t.") {
+			ts = append(ts, t)
+		}
+	}
+	if err := m.file.Release(ts); err != nil {
+		return fmt.Errorf("siglip: text tower: %w", err)
+	}
+	return nil
 }
 
 // Close unmaps the file. The model and its sessions must not be used

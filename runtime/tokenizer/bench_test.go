@@ -1,9 +1,12 @@
 package tokenizer
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"lookout/quant/gguf"
 )
 
 // benchText returns about n bytes of text cut at a character boundary,
@@ -92,4 +95,29 @@ func BenchmarkLoad(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkFromGGUF256k measures building SigLIP 2's tokenizer (the Gemma
+// 256k vocabulary with its 580k merges, as AddToGGUF stores it) from an
+// open GGUF: `lookout classify` pays it on every start.
+func BenchmarkFromGGUF256k(b *testing.B) {
+	hf := sharedHF(b, "gemma-256k.tokenizer.json.gz")
+	w := gguf.NewWriter()
+	if err := hf.AddToGGUF(w); err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := w.WriteTo(&buf); err != nil {
+		b.Fatal(err)
+	}
+	f, err := gguf.Parse("gemma-256k.gguf", buf.Bytes())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := FromGGUF(f); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

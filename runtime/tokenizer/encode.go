@@ -213,11 +213,11 @@ func (m *merger) tryPair(t *Tokenizer, s string, left, right int32) {
 		if l.id < 0 || r.id < 0 {
 			return
 		}
-		rule, ok := t.merges[pairKey(l.id, r.id)]
+		rank, id, ok := t.merges.lookup(l.id, r.id)
 		if !ok {
 			return
 		}
-		b = bigram{prio: -float64(rule.rank), id: rule.id}
+		b = bigram{prio: -float64(rank), id: id}
 	} else {
 		id, ok := t.lookup(s[l.start:r.end])
 		if !ok {

@@ -3,6 +3,7 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 
 	"lookout/quant/gguf"
@@ -62,7 +63,7 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 	}
 	t := &Tokenizer{
 		source:         f.Path,
-		tokens:         make([]string, n),
+		tokens:         tokens,
 		types:          make([]TokenType, n),
 		scores:         make([]float32, n),
 		index:          newVocabIndex(n),
@@ -73,15 +74,21 @@ func FromGGUF(f *gguf.File) (*Tokenizer, error) {
 		addSpacePrefix: true,
 		byteFallback:   true,
 	}
-	for i, s := range tokens {
-		if s == "" {
-			s = "[EMPTY_" + strconv.Itoa(i) + "]"
+	// The texts are the File's own array (neither side changes it), unless
+	// some are empty and get names.
+	if slices.Contains(tokens, "") {
+		t.tokens = slices.Clone(tokens)
+		for i, s := range t.tokens {
+			if s == "" {
+				t.tokens[i] = "[EMPTY_" + strconv.Itoa(i) + "]"
+			}
 		}
-		t.tokens[i] = s
-		if prev, dup := t.index.insert(t.tokens, int32(i)); dup {
-			return nil, fmt.Errorf("tokenizer: %s: key %q: token %q has ids %d and %d: %w", f.Path, KeyTokens, s, prev, i, ErrFormat)
-		}
+	}
+	for i := range t.types {
 		t.types[i] = TypeNormal
+	}
+	if dup, prev := t.index.insertAll(t.tokens); dup >= 0 {
+		return nil, fmt.Errorf("tokenizer: %s: key %q: token %q has ids %d and %d: %w", f.Path, KeyTokens, t.tokens[dup], prev, dup, ErrFormat)
 	}
 
 	_, hasMerges := f.Value(KeyMerges)
@@ -189,16 +196,18 @@ func (t *Tokenizer) ggufMerges(f *gguf.File) error {
 	if err != nil {
 		return fmt.Errorf("tokenizer: %w", err)
 	}
-	pairs := make([][2]string, len(lines))
-	for i, l := range lines {
-		p, ok := splitMerge(l)
-		if !ok {
-			return fmt.Errorf("tokenizer: %s: key %s[%d]: %q is not two tokens separated by one space: %w", f.Path, KeyMerges, i, l, ErrFormat)
-		}
-		pairs[i] = p
-	}
 	errf := func(field, format string, args ...any) error {
 		return fmt.Errorf("tokenizer: %s: key %s: %s: %w", f.Path, field, fmt.Sprintf(format, args...), ErrFormat)
+	}
+	pairs := mergePairs{
+		n: len(lines),
+		pair: func(i int) (string, string, bool) {
+			p, ok := splitMerge(lines[i])
+			return p[0], p[1], ok
+		},
+		malformed: func(i int) string {
+			return fmt.Sprintf("%q is not two tokens separated by one space", lines[i])
+		},
 	}
 	if err := t.setMerges(pairs, KeyMerges, errf); err != nil {
 		return err

@@ -3,7 +3,6 @@ package tokenizer
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"lookout/quant/gguf"
@@ -146,15 +145,7 @@ func (p *hfPipeline) ggufPrefix() (bool, error) {
 
 // mergeLines returns the merges as "a b" strings, in rank order.
 func (t *Tokenizer) mergeLines() ([]string, error) {
-	type entry struct {
-		rank int32
-		a, b int32
-	}
-	list := make([]entry, 0, len(t.merges))
-	for k, r := range t.merges {
-		list = append(list, entry{r.rank, int32(uint32(k >> 32)), int32(uint32(k))})
-	}
-	slices.SortFunc(list, func(x, y entry) int { return int(x.rank) - int(y.rank) })
+	list := t.merges.rules()
 	lines := make([]string, len(list))
 	for i, e := range list {
 		a, b := t.tokens[e.a], t.tokens[e.b]
@@ -170,13 +161,13 @@ func (t *Tokenizer) mergeLines() ([]string, error) {
 // do (see AddToGGUF).
 func (t *Tokenizer) derivedScores() []float32 {
 	scores := make([]float32, len(t.tokens))
-	floor := -float32(len(t.merges) + 1)
+	floor := -float32(t.merges.len() + 1)
 	for id, typ := range t.types {
 		if typ == TypeNormal {
 			scores[id] = floor
 		}
 	}
-	for _, r := range t.merges {
+	for _, r := range t.merges.rules() {
 		if s := -float32(r.rank); t.types[r.id] == TypeNormal && s > scores[r.id] {
 			scores[r.id] = s
 		}

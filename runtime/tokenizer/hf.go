@@ -267,9 +267,7 @@ func ParseHF(name string, data []byte) (*Tokenizer, error) {
 	for _, a := range f.AddedTokens {
 		t.index.insert(t.tokens, int32(*a.ID))
 	}
-	for id := range t.tokens {
-		t.index.insert(t.tokens, int32(id))
-	}
+	t.index.insertAll(t.tokens) // a repeated text keeps its first id
 
 	if m.UnkToken != nil && *m.UnkToken != "" {
 		id, ok := t.lookup(*m.UnkToken)
@@ -325,32 +323,10 @@ func (t *Tokenizer) parseMerges(e hfErr, raw json.RawMessage) error {
 			return err
 		}
 	}
-	return t.setMerges(pairs, "model.merges", e.f)
-}
-
-// setMerges builds the merge table from pairs in priority order; errf words
-// errors about field[i].
-func (t *Tokenizer) setMerges(pairs [][2]string, field string, errf func(field, format string, args ...any) error) error {
-	if len(pairs) >= 1<<31-1 {
-		return errf(field, "%d merges is too many", len(pairs))
-	}
-	t.merges = make(map[uint64]mergeRule, len(pairs))
-	for i, p := range pairs {
-		a, okA := t.lookup(p[0])
-		b, okB := t.lookup(p[1])
-		c, okC := t.lookup(p[0] + p[1])
-		switch {
-		case !okA:
-			return errf(fmt.Sprintf("%s[%d]", field, i), "token %q is not in the vocabulary", p[0])
-		case !okB:
-			return errf(fmt.Sprintf("%s[%d]", field, i), "token %q is not in the vocabulary", p[1])
-		case !okC:
-			return errf(fmt.Sprintf("%s[%d]", field, i), "merged token %q is not in the vocabulary", p[0]+p[1])
-		}
-		// A repeated pair keeps its last rank, as HF's map collection does.
-		t.merges[pairKey(a, b)] = mergeRule{rank: int32(i), id: c}
-	}
-	return nil
+	return t.setMerges(mergePairs{
+		n:    len(pairs),
+		pair: func(i int) (string, string, bool) { return pairs[i][0], pairs[i][1], true },
+	}, "model.merges", e.f)
 }
 
 // decodeMerges reads model.merges with encoding/json, in either form.

@@ -40,17 +40,6 @@ var ErrFormat = errors.New("malformed tokenizer")
 // package does not implement (another model type, a regex normalizer, ...).
 var ErrUnsupported = errors.New("unsupported tokenizer")
 
-// mergeRule is one BPE merge of a tokenizer.json: the pair it applies to is
-// the map key, rank is its position in the merges list (lower merges first)
-// and id is the token the pair becomes.
-type mergeRule struct {
-	rank int32
-	id   int32
-}
-
-// pairKey packs a pair of token ids into a map key.
-func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b)) }
-
 // Tokenizer encodes and decodes text. It is immutable after construction and
 // safe for concurrent use.
 type Tokenizer struct {
@@ -64,7 +53,7 @@ type Tokenizer struct {
 	// merges is non-nil for a tokenizer.json BPE model, whose merge priority
 	// is the rank of the pair in the merges list; nil means SPM (score of
 	// the concatenated piece).
-	merges map[uint64]mergeRule
+	merges *mergeTable
 
 	byteFallback bool       // unknown characters become <0xXX> tokens, else <unk>
 	byteTokens   [256]int32 // byte -> fallback token

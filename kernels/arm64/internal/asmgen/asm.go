@@ -29,6 +29,8 @@ func Generate() []File {
 		{"dot_q_arm64.s", genQuantDots()},
 		{"dot_f_arm64.s", genFloatDots()},
 		{"quant_arm64.s", genQuantize()},
+		{"gemm_f_arm64.s", genFloatGemm()},
+		{"mathf_arm64.s", genMath()},
 	}
 }
 
@@ -186,6 +188,14 @@ func (g *builder) vand(m, n, d int) { g.vop3("VAND", "and", "B16", m, n, d) }
 
 // vsub sets d = n − m.
 func (g *builder) vsub(arr string, m, n, d int) { g.vop3("VSUB", "sub", arr, m, n, d) }
+
+// vadd sets d = n + m.
+func (g *builder) vadd(arr string, m, n, d int) { g.vop3("VADD", "add", arr, m, n, d) }
+
+// vshlS shifts the four int32 lanes of n left by sh into d.
+func (g *builder) vshlS(sh, n, d int) {
+	g.op(fmt.Sprintf("VSHL $%d, V%d.S4, V%d.S4", sh, n, d), fmt.Sprintf("shl v%d.4s, v%d.4s, #%d", d, n, sh))
+}
 
 // vaddp sets d = pairwise sums of n then m.
 func (g *builder) vaddp(arr string, m, n, d int) { g.vop3("VADDP", "addp", arr, m, n, d) }

@@ -24,6 +24,13 @@ func samples() []inst {
 			fmulElem(d, n, m, 0), fmulElem(d, n, m, 1), fmulElem(d, n, m, 2), fmulElem(d, n, m, 3), fmul(d, n, m), fadd(d, n, m), faddp(d, n, m),
 			fabs(d, n), fmax(d, n, m), fmaxv(d, n), fcvtns(d, n), sqxtnH(d, n), sqxtn2H(d, n), sqxtnB(d, n), sqxtn2B(d, n))
 	}
+	// The encoders of the vector math (mathf.go), after the others so that
+	// the golden list above only grew.
+	for _, r := range [][3]int{{0, 0, 0}, {31, 31, 31}, {1, 2, 3}, {17, 9, 30}, {24, 4, 20}} {
+		d, n, m := r[0], r[1], r[2]
+		out = append(out, fmin(d, n, m), fsub(d, n, m), fdiv(d, n, m), fmls(d, n, m),
+			sshrS(d, n, 1), sshrS(d, n, 23), sshrS(d, n, 32), dupS0(d, n))
+	}
 	return out
 }
 
@@ -168,6 +175,46 @@ var gnuGolden = []struct {
 	{"sqxtn2 v24.8h, v4.4s", 0x4e614898},
 	{"sqxtn v24.8b, v4.8h", 0x0e214898},
 	{"sqxtn2 v24.16b, v4.8h", 0x4e214898},
+	{"fmin v0.4s, v0.4s, v0.4s", 0x4ea0f400},
+	{"fsub v0.4s, v0.4s, v0.4s", 0x4ea0d400},
+	{"fdiv v0.4s, v0.4s, v0.4s", 0x6e20fc00},
+	{"fmls v0.4s, v0.4s, v0.4s", 0x4ea0cc00},
+	{"sshr v0.4s, v0.4s, #1", 0x4f3f0400},
+	{"sshr v0.4s, v0.4s, #23", 0x4f290400},
+	{"sshr v0.4s, v0.4s, #32", 0x4f200400},
+	{"dup v0.4s, v0.s[0]", 0x4e040400},
+	{"fmin v31.4s, v31.4s, v31.4s", 0x4ebff7ff},
+	{"fsub v31.4s, v31.4s, v31.4s", 0x4ebfd7ff},
+	{"fdiv v31.4s, v31.4s, v31.4s", 0x6e3fffff},
+	{"fmls v31.4s, v31.4s, v31.4s", 0x4ebfcfff},
+	{"sshr v31.4s, v31.4s, #1", 0x4f3f07ff},
+	{"sshr v31.4s, v31.4s, #23", 0x4f2907ff},
+	{"sshr v31.4s, v31.4s, #32", 0x4f2007ff},
+	{"dup v31.4s, v31.s[0]", 0x4e0407ff},
+	{"fmin v1.4s, v2.4s, v3.4s", 0x4ea3f441},
+	{"fsub v1.4s, v2.4s, v3.4s", 0x4ea3d441},
+	{"fdiv v1.4s, v2.4s, v3.4s", 0x6e23fc41},
+	{"fmls v1.4s, v2.4s, v3.4s", 0x4ea3cc41},
+	{"sshr v1.4s, v2.4s, #1", 0x4f3f0441},
+	{"sshr v1.4s, v2.4s, #23", 0x4f290441},
+	{"sshr v1.4s, v2.4s, #32", 0x4f200441},
+	{"dup v1.4s, v2.s[0]", 0x4e040441},
+	{"fmin v17.4s, v9.4s, v30.4s", 0x4ebef531},
+	{"fsub v17.4s, v9.4s, v30.4s", 0x4ebed531},
+	{"fdiv v17.4s, v9.4s, v30.4s", 0x6e3efd31},
+	{"fmls v17.4s, v9.4s, v30.4s", 0x4ebecd31},
+	{"sshr v17.4s, v9.4s, #1", 0x4f3f0531},
+	{"sshr v17.4s, v9.4s, #23", 0x4f290531},
+	{"sshr v17.4s, v9.4s, #32", 0x4f200531},
+	{"dup v17.4s, v9.s[0]", 0x4e040531},
+	{"fmin v24.4s, v4.4s, v20.4s", 0x4eb4f498},
+	{"fsub v24.4s, v4.4s, v20.4s", 0x4eb4d498},
+	{"fdiv v24.4s, v4.4s, v20.4s", 0x6e34fc98},
+	{"fmls v24.4s, v4.4s, v20.4s", 0x4eb4cc98},
+	{"sshr v24.4s, v4.4s, #1", 0x4f3f0498},
+	{"sshr v24.4s, v4.4s, #23", 0x4f290498},
+	{"sshr v24.4s, v4.4s, #32", 0x4f200498},
+	{"dup v24.4s, v4.s[0]", 0x4e040498},
 }
 
 // TestEncodersGolden checks every encoder against GNU as's encodings.

@@ -98,6 +98,33 @@ var perfNotes = map[string][]string{
 		"the call, n = 4096). llvm-mca: 4.0 cycles per iteration on neoverse-n1,",
 		"8.0 on cortex-a57.",
 	},
+	// The F32 micro-kernel and the vector math: 100 calls over 4096 values
+	// (BenchmarkDotF32x3xMNEON and the others in mathf_arm64_test.go).
+	"DotF32x3xMNEON": {
+		"Hot loop: 16 values × 3 weight rows per iteration, 18 instructions (12.15 per 32",
+		"values and row with the call, k = 4096; DotF32NEON takes 16.15). llvm-mca: 8.1",
+		"cycles per iteration on neoverse-n1 (16 vector loads; DotF32NEON: 12.0 for",
+		"three rows), 16.1 on cortex-a57 (24.0).",
+	},
+	"ExpF32NEON": {
+		"Hot loop: 8 values (two interleaved streams of 4) per iteration, 60 instructions",
+		"(7.50 per value with the call, n = 4096). llvm-mca: 31.1 cycles per iteration on",
+		"neoverse-n1, 52.3 on cortex-a57.",
+	},
+	"GELUTanhF32NEON": {
+		"Hot loop: 8 values per iteration, 72 instructions (9.00 per value with the call,",
+		"n = 4096). llvm-mca: 44.1 cycles per iteration on neoverse-n1 (two FDIVs), 97.9",
+		"on cortex-a57.",
+	},
+	"ScaleMaxF32NEON": {
+		"Hot loop: 4 values per iteration, 6 instructions (1.50 per value with the call,",
+		"n = 4096).",
+	},
+	"ExpSumF32NEON": {
+		"Hot loop: 8 values per iteration, 64 instructions (8.00 per value with the call,",
+		"n = 4096). llvm-mca: 33.1 cycles per iteration on neoverse-n1, 62.0 on",
+		"cortex-a57.",
+	},
 	"DotF16F32NEON": {
 		"Hot loop: 16 values per iteration, 12 instructions (24.15 per 32 values with",
 		"the call, n = 4096). llvm-mca: 8.0 cycles per iteration on neoverse-n1 (the",
