@@ -132,24 +132,28 @@ func (s *Session) Forward(tokens []int32, all bool) ([]float32, error) {
 		// only those with pos_q − pos_k < window (llama.cpp's
 		// LLAMA_SWA_TYPE_STANDARD masks pos_q − pos_k >= n_swa). Storing
 		// one token at a time keeps a window-sized ring buffer valid.
+		// (attendTiled attends first and stores after.)
 		kv := &s.KV.layers[il]
-		tiled := n >= faTileQ
-		for t := range n {
-			pos := s.pos + t
-			kv.store(pos, k[t*c.NHeadKV*D:(t+1)*c.NHeadKV*D], v[t*c.NHeadKV*Dv:(t+1)*c.NHeadKV*Dv])
-			first := 0
-			if sliding {
-				first = max(0, pos-c.Window+1)
-			}
-			for hd := range c.NHead {
-				qh := q[(t*c.NHead+hd)*D : (t*c.NHead+hd+1)*D]
-				out := att[(t*c.NHead+hd)*Dv : (t*c.NHead+hd+1)*Dv]
-				kvh := hd / group // GQA: query head h reads KV head h/(H/Hkv)
-				if m.Options.NoFlashAttention {
-					attendSoftmax(out, qh, kv, kvh, first, pos, &s.attn)
-				} else {
-					attendFlash(out, qh, kv, kvh, first, pos, tiled, &s.attn)
+		if !m.Options.NoFlashAttention && n >= faTileQ {
+			s.attendTiled(il, q, k, v, att, n)
+		} else {
+			for t := range n {
+				pos := s.pos + t
+				kv.store(pos, k[t*c.NHeadKV*D:(t+1)*c.NHeadKV*D], v[t*c.NHeadKV*Dv:(t+1)*c.NHeadKV*Dv])
+				first := 0
+				if sliding {
+					first = max(0, pos-c.Window+1)
 				}
+				if m.Options.NoFlashAttention {
+					for hd := range c.NHead {
+						qh := q[(t*c.NHead+hd)*D : (t*c.NHead+hd+1)*D]
+						out := att[(t*c.NHead+hd)*Dv : (t*c.NHead+hd+1)*Dv]
+						// GQA: query head h reads KV head h/(H/Hkv).
+						attendSoftmax(out, qh, kv, hd/group, first, pos, &s.attn)
+					}
+					continue
+				}
+				s.attendToken(kv, q[t*c.NHead*D:(t+1)*c.NHead*D], att[t*c.NHead*Dv:(t+1)*c.NHead*Dv], first, pos)
 			}
 		}
 		s.mul(o, L.Output, att, n)

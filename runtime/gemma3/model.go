@@ -101,7 +101,11 @@ type Session struct {
 	pos   int
 	buf   buffers
 	attn  attnScratch
-	embed []float32
+	attnW []attnScratch // one per pool thread, for attendToken
+	// attendToken's job and its run method as a func value, made once.
+	tokJob tokenJob
+	tokRun func(start, end int)
+	embed  []float32
 }
 
 // NewSession allocates a KV cache of m.NCtx positions.
