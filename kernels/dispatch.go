@@ -115,6 +115,12 @@ func (im *Impl) missing() string {
 		return "SoftmaxScaledF32"
 	case im.QuantizeQ8_0 == nil:
 		return "QuantizeQ8_0"
+	case im.MadF16 == nil:
+		return "MadF16"
+	case im.ScaleF16 == nil:
+		return "ScaleF16"
+	case im.WidenF16 == nil:
+		return "WidenF16"
 	}
 	return ""
 }

@@ -43,6 +43,9 @@ func archImpls() []Impl {
 		GELUTanhF32:      amd64.GELUTanhF32AVX2,
 		SoftmaxScaledF32: amd64.SoftmaxScaledF32AVX2,
 		QuantizeQ8_0:     amd64.QuantizeQ8_0AVX2,
+		MadF16:           amd64.MadF16AVX2,
+		ScaleF16:         amd64.ScaleF16AVX2,
+		WidenF16:         amd64.WidenF16AVX2,
 	}
 	var impls []Impl
 	if x.HasAVXVNNI {

@@ -35,6 +35,9 @@ func archImpls() []Impl {
 		GELUTanhF32:      vec8(arm64.GELUTanhF32NEON),
 		SoftmaxScaledF32: softmax8(arm64.ScaleMaxF32NEON, arm64.ExpSumF32NEON),
 		QuantizeQ8_0:     quantizeQ8_0NEON,
+		MadF16:           arm64.MadF16NEON,
+		ScaleF16:         arm64.ScaleF16NEON,
+		WidenF16:         arm64.WidenF16NEON,
 	}
 	if !cpu.ARM64.HasASIMDDP {
 		return []Impl{neon}

@@ -45,6 +45,9 @@ var Generic = Impl{
 	GELUTanhF32:      geluTanhF32Generic,
 	SoftmaxScaledF32: softmaxScaledF32Generic,
 	QuantizeQ8_0:     quant.QuantizeQ8_0Act,
+	MadF16:           madF16Generic,
+	ScaleF16:         scaleF16Generic,
+	WidenF16:         widenF16Generic,
 }
 
 // dotF32x3xM returns the Impl.DotF32x3xM that calls dot once per output:

@@ -121,4 +121,17 @@ type Impl struct {
 	// len(x)/32 Q8_0 blocks exactly as quant.QuantizeQ8_0Act does (llama.cpp's
 	// x86 activation rounding), bit for bit.
 	QuantizeQ8_0 func(dst []byte, x []float32)
+	// MadF16 sets acc[i] = f16(fmaf(v[i], s, acc[i])) (len(v) == len(acc)):
+	// one fused multiply-add rounded to float32, then rounded to the nearest
+	// f16 (ties to even) and widened back; ScaleF16 sets acc[i] =
+	// f16(acc[i]·s) with the product rounded to float32 first; WidenF16 sets
+	// dst[i] to the f16 src[i] as float32 (len(dst) == len(src)). All three
+	// are exact: every Impl gives Generic's bits for every input, f16
+	// subnormals, overflow to ±Inf and NaN payloads included (when two
+	// operands of the FMA are NaN, which one propagates is the hardware's
+	// choice). They are the F16 V accumulator of llama.cpp's flash
+	// attention (kernels/f16acc.go).
+	MadF16   func(acc, v []float32, s float32)
+	ScaleF16 func(acc []float32, s float32)
+	WidenF16 func(dst []float32, src []uint16)
 }

@@ -126,3 +126,15 @@ func GELUTanhF32AVX2(dst, x []float32)
 
 //go:noescape
 func SoftmaxScaledF32AVX2(x []float32, scale float32)
+
+// F16 accumulator steps (FMA + F16C), bit for bit the generic kernels
+// (kernels/f16acc.go) for every input.
+
+//go:noescape
+func MadF16AVX2(acc, v []float32, s float32)
+
+//go:noescape
+func ScaleF16AVX2(acc []float32, s float32)
+
+//go:noescape
+func WidenF16AVX2(dst []float32, src []uint16)

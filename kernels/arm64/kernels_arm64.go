@@ -152,3 +152,21 @@ func ScaleMaxF32NEON(x []float32, s float32) float32
 //
 //go:noescape
 func ExpSumF32NEON(x []float32, shift float32) float32
+
+// MadF16NEON sets acc[i] = f16(fmaf(v[i], s, acc[i])) (len(v) ≥ len(acc)),
+// kernels.Impl.MadF16: FMLA, then FCVTN and FCVTL, bit for bit the generic
+// kernel.
+//
+//go:noescape
+func MadF16NEON(acc, v []float32, s float32)
+
+// ScaleF16NEON sets acc[i] = f16(acc[i]·s), kernels.Impl.ScaleF16.
+//
+//go:noescape
+func ScaleF16NEON(acc []float32, s float32)
+
+// WidenF16NEON sets dst[i] to the f16 src[i] as float32 (len(src) ≥
+// len(dst)), kernels.Impl.WidenF16.
+//
+//go:noescape
+func WidenF16NEON(dst []float32, src []uint16)

@@ -53,8 +53,8 @@ func (s *attnScratch) size(dk, dv, nkv int) {
 // case, a result in the normal f16 range, it rounds the float32 bits in
 // place (to nearest even, as quant.F32ToF16 does); the rest (zeros, f16
 // subnormals, overflow, NaN) takes the round trip through quant. The hot
-// loops (madF16, scaleF16) spell the fast case out, since a call would cost
-// more than the rounding.
+// loops (madF16, scaleF16) run in kernels (kernels.MadF16, ScaleF16), whose
+// generic twins spell the same fast case out.
 func f16Round(v float32) float32 {
 	if b := math.Float32bits(v); f16Normal(b) {
 		return math.Float32frombits(f16RoundBits(b))
@@ -161,8 +161,8 @@ func dotF64x4(a0, b0, a1, b1, a2, b2, a3, b3 []float32) (float32, float32, float
 // the correctly rounded result unless hi sits exactly on a float32 halfway
 // point (where the exact sum may lie to either side) or is not a normal
 // float32 (where the halfway points are spaced differently): fmafEasy.
-// Those rare cases take fmafSlow. The hot loops (madF16, madF32) spell
-// this out, since a call would cost more than the arithmetic.
+// Those rare cases take fmafSlow. madF32 spells this out, since a call
+// would cost more than the arithmetic (madF16 runs in kernels.MadF16).
 func fmaf(x, y, z float32) float32 {
 	if hi := float64(x)*float64(y) + float64(z); fmafEasy(hi) {
 		return float32(hi)
@@ -440,37 +440,16 @@ func flashStep(acc, v []float32, sc float32, M, S *float32, f16V bool) {
 	*S = fmaf(*S, ms, vs)
 }
 
-// scaleF16 sets acc[i] = f16Round(acc[i]·s).
-func scaleF16(acc []float32, s float32) {
-	for i, a := range acc {
-		b := math.Float32bits(a * s)
-		if f16Normal(b) {
-			acc[i] = math.Float32frombits(f16RoundBits(b))
-		} else {
-			acc[i] = f16RoundSlow(a * s)
-		}
-	}
-}
+// scaleF16 sets acc[i] = f16Round(acc[i]·s), ggml_vec_scale_f16's leftover
+// loop on an F16 accumulator (kernels.ScaleF16, bit for bit on every Impl).
+func scaleF16(acc []float32, s float32) { kernels.ScaleF16(acc, s) }
 
 // madF16 sets acc[i] = f16Round(fmaf(v[i], s, acc[i])), ggml_vec_mad_f16's
 // leftover loop on an F16 accumulator. It is the hot loop of decoding with
-// an F16 cache (once per element, key and head), so fmaf's and f16Round's
-// fast paths are spelled out and share one test: a result that rounds to a
-// normal f16 is a normal float32, which is all fmafEasy asks besides not
-// being a halfway point.
-func madF16(acc, v []float32, s float32) {
-	v = v[:len(acc)]
-	s64 := float64(s)
-	for i, a := range acc {
-		hi := float64(v[i])*s64 + float64(a)
-		b := math.Float32bits(float32(hi))
-		if math.Float64bits(hi)&(1<<29-1) != 1<<28 && f16Normal(b) {
-			acc[i] = math.Float32frombits(f16RoundBits(b))
-		} else {
-			acc[i] = f16RoundSlow(fmafSlow(v[i], s, a))
-		}
-	}
-}
+// an F16 cache (once per element, key and head); kernels.MadF16 runs it in
+// SIMD lanes (FMA, then the f16 round trip in hardware), bit for bit the
+// scalar definition on every Impl.
+func madF16(acc, v []float32, s float32) { kernels.MadF16(acc, v, s) }
 
 // madF32 sets acc[i] = fmaf(v[i], s, acc[i]), ggml_vec_mad_f32's leftover
 // loop.

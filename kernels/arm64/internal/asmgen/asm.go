@@ -31,6 +31,7 @@ func Generate() []File {
 		{"quant_arm64.s", genQuantize()},
 		{"gemm_f_arm64.s", genFloatGemm()},
 		{"mathf_arm64.s", genMath()},
+		{"f16acc_arm64.s", genF16Acc()},
 	}
 }
 
