@@ -48,7 +48,7 @@ func WidenF16(dst []float32, src []uint16) {
 // rounding it to float32 is fmaf's correct rounding unless hi is a float32
 // halfway point or not a normal float32; a result that rounds to a normal
 // f16 is a normal float32, so one test (f16Normal) covers the second case.
-// The rest takes fmafSlow and quant's conversions.
+// The rest takes FMAF and quant's conversions.
 func madF16Generic(acc, v []float32, s float32) {
 	v = v[:len(acc)]
 	s64 := float64(s)
@@ -58,7 +58,7 @@ func madF16Generic(acc, v []float32, s float32) {
 		if math.Float64bits(hi)&(1<<29-1) != 1<<28 && f16Normal(b) {
 			acc[i] = math.Float32frombits(f16RoundBits(b))
 		} else {
-			acc[i] = f16RoundSlow(fmafSlow(v[i], s, a))
+			acc[i] = f16RoundSlow(FMAF(v[i], s, a))
 		}
 	}
 }
@@ -108,11 +108,14 @@ func f16RoundBits(b uint32) uint32 { return (b + 0xfff + (b>>13)&1) &^ 0x1fff }
 // f16RoundSlow rounds v to f16 and back through quant's conversions.
 func f16RoundSlow(v float32) float32 { return quant.F16ToF32(quant.F32ToF16(v)) }
 
-// fmafSlow is C's fmaf (x·y + z rounded once to float32) for every input:
+// FMAF is C's fmaf (x·y + z rounded once to float32) for every input, in
+// portable Go: the product of two float32 values is exact in float64, and
 // twoSum keeps the float64 sum's rounding error, which settles the one case
 // where rounding the float64 sum to float32 would round twice (a float32
-// halfway point).
-func fmafSlow(x, y, z float32) float32 {
+// halfway point). It is the slow path of the kernels that must round like
+// a C compiler's contracted multiply-add (runtime/gemma3's attention keeps
+// an inlined fast path and calls this for the rare hard cases).
+func FMAF(x, y, z float32) float32 {
 	a, b := float64(x)*float64(y), float64(z)
 	hi := a + b
 	bb := hi - a

@@ -161,13 +161,13 @@ func dotF64x4(a0, b0, a1, b1, a2, b2, a3, b3 []float32) (float32, float32, float
 // the correctly rounded result unless hi sits exactly on a float32 halfway
 // point (where the exact sum may lie to either side) or is not a normal
 // float32 (where the halfway points are spaced differently): fmafEasy.
-// Those rare cases take fmafSlow. madF32 spells this out, since a call
+// Those rare cases take kernels.FMAF. madF32 spells this out, since a call
 // would cost more than the arithmetic (madF16 runs in kernels.MadF16).
 func fmaf(x, y, z float32) float32 {
 	if hi := float64(x)*float64(y) + float64(z); fmafEasy(hi) {
 		return float32(hi)
 	}
-	return fmafSlow(x, y, z)
+	return kernels.FMAF(x, y, z)
 }
 
 // fmafEasy reports whether rounding the float64 sum hi to float32 rounds
@@ -177,36 +177,6 @@ func fmaf(x, y, z float32) float32 {
 func fmafEasy(hi float64) bool {
 	b := math.Float64bits(hi)
 	return b&(1<<29-1) != 1<<28 && b&0x7ff0000000000000 >= 0x3810000000000000
-}
-
-// fmafSlow is fmaf for every input: twoSum keeps the float64 sum's rounding
-// error, which settles the one case where rounding the float64 sum to
-// float32 would round twice (a float32 halfway point).
-func fmafSlow(x, y, z float32) float32 {
-	a, b := float64(x)*float64(y), float64(z)
-	hi := a + b
-	bb := hi - a
-	lo := (a - (hi - bb)) + (b - bb)
-	r := float32(hi)
-	if lo == 0 || float64(r) == hi {
-		return r
-	}
-	// hi is not a float32; it is a halfway point only if both neighbours
-	// are equally far. Then lo breaks the tie.
-	d := float64(r) - hi
-	var o float32
-	if d > 0 {
-		o = math.Nextafter32(r, float32(math.Inf(-1)))
-	} else {
-		o = math.Nextafter32(r, float32(math.Inf(1)))
-	}
-	if float64(o)-hi != -d {
-		return r
-	}
-	if (lo > 0) == (float64(o) > hi) {
-		return o
-	}
-	return r
 }
 
 // ggmlF32Step is GGML_F32_STEP of the goldens' AVX-512 build (32 with
@@ -460,7 +430,7 @@ func madF32(acc, v []float32, s float32) {
 		if hi := float64(v[i])*s64 + float64(a); fmafEasy(hi) {
 			acc[i] = float32(hi)
 		} else {
-			acc[i] = fmafSlow(v[i], s, a)
+			acc[i] = kernels.FMAF(v[i], s, a)
 		}
 	}
 }
