@@ -16,7 +16,6 @@ import (
 	"lookout/kernels"
 	"lookout/runtime/gemma3"
 	"lookout/runtime/sample"
-	"lookout/runtime/siglip"
 )
 
 // benchResult is what `lookout bench --json` prints (one object).
@@ -130,9 +129,17 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if err := parseNoArgs(fs, args, stderr); err != nil {
 		return err
 	}
-	if mf.model != "" && archOf(mf.model) == siglip.Arch {
-		if *runs <= 0 || *nLabels < 0 || mf.threads < 0 {
-			return fmt.Errorf("%w: --runs must be positive, --labels and --threads not negative", errUsage)
+	if *runs <= 0 || *nLabels < 0 {
+		return fmt.Errorf("%w: --runs must be positive and --labels not negative", errUsage)
+	}
+	sm, sLoad, isSigLIP, err := openSigLIP(mf.model)
+	if err != nil {
+		return err
+	}
+	if isSigLIP {
+		if mf.threads < 0 {
+			sm.Close()
+			return fmt.Errorf("%w: --threads must not be negative", errUsage)
 		}
 		th := mf.threads
 		if th == 0 {
@@ -142,7 +149,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if th > 1 {
 			threads = append(threads, th)
 		}
-		return runSigLIPBench(mf.model, threads, *runs, *nLabels, *asJSON, stdout, stderr)
+		return runSigLIPBench(sm, mf.model, sLoad, threads, *runs, *nLabels, *asJSON, stdout, stderr)
 	}
 	lengths, err := parseLengths(*lengthsFlag)
 	if err != nil {

@@ -16,20 +16,32 @@ import (
 	"lookout/runtime/siglip"
 )
 
-// archOf returns general.architecture of a GGUF file, or "siglip" for a
-// folder (the only Hugging Face folders Lookout loads). Errors are left to
-// the loader that runs next.
-func archOf(path string) string {
+// openSigLIP loads path as a SigLIP model when it is one: a folder (the
+// only Hugging Face folders Lookout loads) or a GGUF whose
+// general.architecture is siglip. The GGUF is opened once and handed to the
+// model, so the check costs nothing for a SigLIP file (its header holds a
+// 256k vocabulary and 580k merges). ok is false, with nothing left open,
+// for anything else; errors opening a non-SigLIP file are left to the Gemma
+// 3 loader that runs next. load is the time spent opening.
+func openSigLIP(path string) (m *siglip.Model, load time.Duration, ok bool, err error) {
+	start := time.Now()
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		return siglip.Arch
+		m, err := siglip.Load(path)
+		return m, time.Since(start), true, err
 	}
 	f, err := gguf.Open(path)
 	if err != nil {
-		return ""
+		return nil, 0, false, nil
 	}
-	defer f.Close()
-	a, _ := f.String("general.architecture")
-	return a
+	if a, _ := f.String("general.architecture"); a != siglip.Arch {
+		f.Close()
+		return nil, 0, false, nil
+	}
+	if m, err = siglip.New(f); err != nil {
+		f.Close()
+		return nil, 0, true, err
+	}
+	return m, time.Since(start), true, nil
 }
 
 // siglipBench is what `lookout bench --json` prints for a SigLIP model.
@@ -92,17 +104,13 @@ func median(d []time.Duration) time.Duration {
 	return d[len(d)/2]
 }
 
-func runSigLIPBench(path string, threads []int, runs, labels int, asJSON bool, stdout, stderr io.Writer) error {
-	start := time.Now()
-	m, err := siglip.Load(path)
-	if err != nil {
-		return err
-	}
+// runSigLIPBench benchmarks m, loaded from path in load; it closes m.
+func runSigLIPBench(m *siglip.Model, path string, load time.Duration, threads []int, runs, labels int, asJSON bool, stdout, stderr io.Writer) error {
 	defer m.Close()
 	c := m.Config
 	r := siglipBench{Model: path, Arch: siglip.Arch, ImageSize: c.Vision.ImageSize, Patches: c.Vision.Patches(),
 		Context: c.Text.Context, WeightType: m.Weights.Vision.Blocks[0].Q.Type.String(),
-		Kernels: kernels.Active(), GOARCH: runtime.GOARCH, LoadMS: ms(time.Since(start))}
+		Kernels: kernels.Active(), GOARCH: runtime.GOARCH, LoadMS: ms(load)}
 	r.ImageGOP, r.TextGOP = siglipOps(c)
 	r.ImageGOP /= 1e9
 	r.TextGOP /= 1e9
@@ -172,8 +180,8 @@ func runSigLIPBench(path string, threads []int, runs, labels int, asJSON bool, s
 			for i := range names {
 				names[i] = fmt.Sprintf("object number %d", i)
 			}
-			set, err = s.EncodeLabels(names, siglip.DefaultTemplate)
-			if err != nil {
+			var err error
+			if set, err = s.EncodeLabels(names, siglip.DefaultTemplate); err != nil {
 				pool.Close()
 				return err
 			}
