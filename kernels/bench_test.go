@@ -56,6 +56,11 @@ func benchMatrix(t quant.Type, rows, cols int) Matrix {
 	switch t {
 	case quant.Q4_0, quant.Q8_0:
 		data = randomBlocks(t, rows*rb, 1)
+	case quant.Q4_0_4_4: // the Q4_0 matrix, repacked
+		data = make([]byte, rows*rb)
+		if err := quant.RepackQ4_0_4x4(data, randomBlocks(quant.Q4_0, rows*rb, 1), rows, cols); err != nil {
+			panic(err)
+		}
 	default:
 		data = make([]byte, rows*rb)
 		f.Quantize(data, randFloats(newRand(1), rows*cols, 0.05))
@@ -149,13 +154,14 @@ func BenchmarkDot(b *testing.B) {
 func BenchmarkMatVec(b *testing.B) {
 	const rows, cols = 6912, 1152
 	ws := map[quant.Type]Matrix{}
-	for _, t := range matrixTypes {
+	types := append(matrixTypes[:len(matrixTypes):len(matrixTypes)], quant.Q4_0_4_4)
+	for _, t := range types {
 		ws[t] = benchMatrix(t, rows, cols)
 	}
 	x := randFloats(newRand(7), cols, 1)
 	out := make([]float32, rows)
 	forEachImplBench(b, func(b *testing.B, im Impl) {
-		for _, t := range matrixTypes {
+		for _, t := range types {
 			for _, threads := range []int{1, 2} {
 				b.Run(fmt.Sprintf("%s/threads=%d", t, threads), func(b *testing.B) {
 					p := NewPool(threads)
@@ -198,6 +204,7 @@ func BenchmarkMatMul(b *testing.B) {
 		{"gemma3-1b-up", quant.Q4_0, 64, 1152, 6912},
 		{"gemma3-1b-down", quant.Q4_0, 64, 6912, 1152},
 		{"gemma3-1b-prefill", quant.Q4_0, 512, 1152, 6912},
+		{"gemma3-1b-prefill", quant.Q4_0_4_4, 512, 1152, 6912},
 		{"siglip-so400m-mlp", quant.Q8_0, 4096, 1152, 4304},
 	}
 	for _, sh := range shapes {
@@ -334,7 +341,8 @@ func BenchmarkReadBandwidth(b *testing.B) {
 // MatVec at 1 and 2 threads and reports its weight GB/s, the read bandwidth
 // measured just before with the same threads (read-GB/s, best of 3 memmove
 // passes over the same bytes) and their ratio (roofline): how close decode
-// gets to what the memory can deliver.
+// gets to what the memory can deliver. The q4_0_4x4 sub-benchmarks stream
+// the same matrix repacked.
 func BenchmarkRoofline(b *testing.B) {
 	const cols = 4096
 	rb := cols / blockLen * blockBytesQ4_0
@@ -343,25 +351,41 @@ func BenchmarkRoofline(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	packed := make([]byte, len(w.Data))
+	if err := quant.RepackQ4_0_4x4(packed, w.Data, rows, cols); err != nil {
+		b.Fatal(err)
+	}
+	w4, err := NewMatrix(quant.Q4_0_4_4, rows, cols, packed)
+	if err != nil {
+		b.Fatal(err)
+	}
 	x := randFloats(newRand(11), cols, 1)
 	out := make([]float32, rows)
 	forEachImplBench(b, func(b *testing.B, im Impl) {
 		for _, threads := range []int{1, 2} {
-			b.Run(fmt.Sprintf("threads=%d", threads), func(b *testing.B) {
-				p := NewPool(threads)
-				defer p.Close()
-				read := readBandwidth(p, w.Data, 3) / 1e9
-				var s Scratch
-				MatVec(p, out, w, x, &s) // warm up: pages, scratch
-				for b.Loop() {
-					MatVec(p, out, w, x, &s)
-				}
-				got := rate(b, float64(len(w.Data)))
-				b.ReportMetric(got, "GB/s")
-				b.ReportMetric(read, "read-GB/s")
-				b.ReportMetric(got/read, "roofline")
-			})
+			roofline(b, fmt.Sprintf("threads=%d", threads), threads, w, x, out)
 		}
+		for _, threads := range []int{1, 2} {
+			roofline(b, fmt.Sprintf("q4_0_4x4/threads=%d", threads), threads, w4, x, out)
+		}
+	})
+}
+
+// roofline is one sub-benchmark of BenchmarkRoofline.
+func roofline(b *testing.B, name string, threads int, w Matrix, x, out []float32) {
+	b.Run(name, func(b *testing.B) {
+		p := NewPool(threads)
+		defer p.Close()
+		read := readBandwidth(p, w.Data, 3) / 1e9
+		var s Scratch
+		MatVec(p, out, w, x, &s) // warm up: pages, scratch
+		for b.Loop() {
+			MatVec(p, out, w, x, &s)
+		}
+		got := rate(b, float64(len(w.Data)))
+		b.ReportMetric(got, "GB/s")
+		b.ReportMetric(read, "read-GB/s")
+		b.ReportMetric(got/read, "roofline")
 	})
 }
 

@@ -101,6 +101,10 @@ func (im *Impl) missing() string {
 		return "DotQ4_0Q8_0x4xM"
 	case im.DotQ8_0Q8_0x4xM == nil:
 		return "DotQ8_0Q8_0x4xM"
+	case im.DotQ4_0_4x4Q8_0 == nil:
+		return "DotQ4_0_4x4Q8_0"
+	case im.DotQ4_0_4x4Q8_0xM == nil:
+		return "DotQ4_0_4x4Q8_0xM"
 	case im.DotF16F32 == nil:
 		return "DotF16F32"
 	case im.DotF32 == nil:

@@ -39,6 +39,8 @@ func archImpls() []Impl {
 		ScaleF16:         arm64.ScaleF16NEON,
 		WidenF16:         arm64.WidenF16NEON,
 	}
+	neon.DotQ4_0_4x4Q8_0 = arm64.DotQ4_0_4x4Q8_0NEON
+	neon.DotQ4_0_4x4Q8_0xM = q4x4GroupM(arm64.DotQ4_0_4x4Q8_0x4x2NEON, 2, arm64.DotQ4_0_4x4Q8_0NEON)
 	if !cpu.ARM64.HasASIMDDP {
 		return []Impl{neon}
 	}
@@ -50,6 +52,8 @@ func archImpls() []Impl {
 	dotprod.DotQ8_0Q8_0 = arm64.DotQ8_0Q8_0DotProd
 	dotprod.DotQ4_0Q8_0x4xM = x4x2M(arm64.DotQ4_0Q8_0x4x2DotProd, arm64.DotQ4_0Q8_0x4DotProd)
 	dotprod.DotQ8_0Q8_0x4xM = x4x2M(arm64.DotQ8_0Q8_0x4x2DotProd, arm64.DotQ8_0Q8_0x4DotProd)
+	dotprod.DotQ4_0_4x4Q8_0 = arm64.DotQ4_0_4x4Q8_0DotProd
+	dotprod.DotQ4_0_4x4Q8_0xM = q4x4GroupM(arm64.DotQ4_0_4x4Q8_0x4x4DotProd, 4, arm64.DotQ4_0_4x4Q8_0DotProd)
 	return []Impl{dotprod, neon}
 }
 

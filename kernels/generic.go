@@ -36,8 +36,11 @@ var Generic = Impl{
 	// them are the references of the micro-kernels.
 	DotQ4_0Q8_0x4xM: x4xM(dotQ4_0Q8_0x4Generic),
 	DotQ8_0Q8_0x4xM: x4xM(dotQ8_0Q8_0x4Generic),
-	DotF16F32:       dotF16F32Generic,
-	DotF32:          dotF32Generic,
+	// Likewise the loop over the Q4_0_4_4 kernel.
+	DotQ4_0_4x4Q8_0:   dotQ4_0_4x4Q8_0Generic,
+	DotQ4_0_4x4Q8_0xM: q4x4xM(dotQ4_0_4x4Q8_0Generic),
+	DotF16F32:         dotF16F32Generic,
+	DotF32:            dotF32Generic,
 	// Like the x4xM kernels, the loop over DotF32 is the reference of the
 	// F32 micro-kernel.
 	DotF32x3xM:       dotF32x3xM(dotF32Generic),
@@ -212,6 +215,66 @@ func x4x2M(x4x2 func(out []float32, ldo int, w []byte, stride int, a []byte, pai
 		if m%2 == 1 {
 			i := m - 1
 			x4((*[4]float32)(out[i*ldo:]), w, stride, a[i*nb*blockBytesQ8_0:], nb)
+		}
+	}
+}
+
+// blockBytesQ4x4 is one block of a Q4_0_4_4 row group: four f16 scales and
+// 64 quant bytes.
+const blockBytesQ4x4 = 4 * blockBytesQ4_0
+
+// dotQ4_0_4x4Q8_0Generic is the reference for Impl.DotQ4_0_4x4Q8_0: the four
+// rows of the group each summed as dotQ4_0Q8_0Generic sums a Q4_0 row, read
+// from the interleaved layout. Quant byte 8+16i+4r+j of a block is byte
+// 4i+j of row r's Q4_0 quants XORed with 0x88, so its nibbles, XORed back,
+// are q (values 4i+j and 4i+j+16).
+func dotQ4_0_4x4Q8_0Generic(out *[4]float32, w []byte, a []byte, nb int) {
+	var sum [4]float32
+	for b := range nb {
+		wb := (*[blockBytesQ4x4]byte)(w[b*blockBytesQ4x4:])
+		ab := (*[blockBytesQ8_0]byte)(a[b*blockBytesQ8_0:])
+		da := scaleF16(ab[:])
+		for r := range 4 {
+			var isum int32
+			for i := range 4 {
+				for j := range 4 {
+					q := wb[8+16*i+4*r+j] ^ 0x88
+					k := 4*i + j
+					isum += (int32(q&0x0f)-8)*int32(int8(ab[2+k])) +
+						(int32(q>>4)-8)*int32(int8(ab[2+16+k]))
+				}
+			}
+			d := scaleF16(wb[2*r:]) * da
+			sum[r] += float32(d * float32(isum))
+		}
+	}
+	*out = sum
+}
+
+// q4x4xM returns the Impl.DotQ4_0_4x4Q8_0xM that calls x4 once per
+// activation row: the reference of the micro-kernel.
+func q4x4xM(x4 func(out *[4]float32, w []byte, a []byte, nb int)) func(out []float32, ldo int, w []byte, a []byte, m, nb int) {
+	return func(out []float32, ldo int, w []byte, a []byte, m, nb int) {
+		ab := nb * blockBytesQ8_0
+		for i := range m {
+			x4((*[4]float32)(out[i*ldo:]), w, a[i*ab:], nb)
+		}
+	}
+}
+
+// q4x4GroupM returns Impl.DotQ4_0_4x4Q8_0xM from an assembly micro-kernel
+// that runs groups of rows activation rows against one Q4_0_4_4 row group
+// and the MatVec kernel x4, which takes the last m%rows rows: both give x4's
+// bits, so MatMul equals MatVec.
+func q4x4GroupM(xm func(out []float32, ldo int, w []byte, a []byte, groups, nb int), rows int,
+	x4 func(out *[4]float32, w []byte, a []byte, nb int)) func(out []float32, ldo int, w []byte, a []byte, m, nb int) {
+	return func(out []float32, ldo int, w []byte, a []byte, m, nb int) {
+		if m >= rows {
+			xm(out, ldo, w, a, m/rows, nb)
+		}
+		ab := nb * blockBytesQ8_0
+		for i := m - m%rows; i < m; i++ {
+			x4((*[4]float32)(out[i*ldo:]), w, a[i*ab:], nb)
 		}
 	}
 }

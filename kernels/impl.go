@@ -79,6 +79,21 @@ type Impl struct {
 	// written.
 	DotQ4_0Q8_0x4xM func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int)
 	DotQ8_0Q8_0x4xM func(out []float32, ldo int, w []byte, stride int, a []byte, m, nb int)
+	// DotQ4_0_4x4Q8_0 is DotQ4_0Q8_0x4 for the interleaved Q4_0_4_4 layout
+	// (quant/q4_0_4x4.go): w is one group of four rows, nb blocks of 72
+	// bytes (the rows' four f16 scales, then their 64 quant bytes). It sets
+	// out[r] to exactly the bits this Impl's DotQ4_0Q8_0x4 gives for the
+	// same four rows in row-major Q4_0 form (quant.UnpackQ4_0_4x4), so a
+	// repacked model computes the same logits as its Q4_0 original. The
+	// layout lets one 16-byte load feed four rows (SDOT by element) from a
+	// single weight stream.
+	DotQ4_0_4x4Q8_0 func(out *[4]float32, w []byte, a []byte, nb int)
+	// DotQ4_0_4x4Q8_0xM is its MatMul micro-kernel: for i < m,
+	// out[i*ldo+r] (r < 4) is set to what DotQ4_0_4x4Q8_0 gives for
+	// activation row i (the nb Q8_0 blocks at a[i*nb*34:]), bit for bit;
+	// an assembly set unpacks each weight block once for several
+	// activation rows. Nothing else in out is written.
+	DotQ4_0_4x4Q8_0xM func(out []float32, ldo int, w []byte, a []byte, m, nb int)
 	// DotF16F32 returns Σ_i fp16(w[i])·x[i] with float32 accumulation;
 	// len(w) == len(x).
 	DotF16F32 func(w []uint16, x []float32) float32

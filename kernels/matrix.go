@@ -22,7 +22,8 @@ type Matrix struct {
 }
 
 // ErrUnsupportedType is wrapped by NewMatrix's error for a weight type the
-// matrix kernels cannot multiply (they take F32, F16, BF16, Q8_0 and Q4_0).
+// matrix kernels cannot multiply (they take F32, F16, BF16, Q8_0, Q4_0 and
+// Q4_0_4_4).
 var ErrUnsupportedType = errors.New("weight type not supported by the matrix kernels")
 
 // littleEndian reports whether this CPU stores multi-byte values the way
@@ -30,8 +31,9 @@ var ErrUnsupportedType = errors.New("weight type not supported by the matrix ker
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // NewMatrix returns a view of data as a rows×cols matrix of type t. It fails
-// if t is not one of F32, F16, BF16, Q8_0, Q4_0, if cols is not a whole
-// number of blocks, if data is not exactly rows rows long, or if float data
+// if t is not one of F32, F16, BF16, Q8_0, Q4_0, Q4_0_4_4, if cols is not a
+// whole number of blocks, if data is not exactly rows rows long, if an
+// interleaved type's rows are not whole groups of four, or if float data
 // cannot be read in place (start not aligned to the element size, or a
 // big-endian CPU). The error names the type, shape and what is wrong.
 func NewMatrix(t quant.Type, rows, cols int, data []byte) (Matrix, error) {
@@ -52,19 +54,41 @@ func (m Matrix) RowBytes() int {
 	return int(n)
 }
 
-// Row returns the bytes of row i. It panics if i is out of range.
+// Row returns the bytes of row i. It panics if i is out of range or the
+// type interleaves rows (Q4_0_4_4), whose rows are not contiguous: use
+// DequantizeRow.
 func (m Matrix) Row(i int) []byte {
 	if i < 0 || i >= m.Rows {
 		panic(fmt.Sprintf("kernels: Matrix.Row(%d) of a matrix with %d rows", i, m.Rows))
+	}
+	if m.Type == quant.Q4_0_4_4 {
+		panic(fmt.Sprintf("kernels: Matrix.Row(%d) of a %s matrix, whose rows are interleaved", i, m.Type))
 	}
 	rb := m.RowBytes()
 	return m.Data[i*rb : (i+1)*rb : (i+1)*rb]
 }
 
+// DequantizeRow sets dst (Cols values) to row i as float32, as ggml's
+// get_rows does (Q4_0: d·(q−8); the row of a Q4_0_4_4 matrix gets the same
+// values as in its Q4_0 form). It panics if i is out of range or len(dst)
+// is not Cols.
+func (m Matrix) DequantizeRow(dst []float32, i int) {
+	if i < 0 || i >= m.Rows || len(dst) != m.Cols {
+		panic(fmt.Sprintf("kernels: Matrix.DequantizeRow(%d) into %d values, matrix %d×%d", i, len(dst), m.Rows, m.Cols))
+	}
+	if m.Type == quant.Q4_0_4_4 {
+		rb := m.RowBytes()
+		g := i &^ 3
+		quant.DequantizeRowQ4_0_4x4(dst, m.Data[g*rb:(g+4)*rb], i&3)
+		return
+	}
+	quant.Formats[m.Type].Dequantize(dst, m.Row(i))
+}
+
 // check returns what is wrong with m, or nil.
 func (m Matrix) check() error {
 	switch m.Type {
-	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0:
+	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_0_4_4:
 	default:
 		if !m.Type.Known() {
 			return fmt.Errorf("kernels: matrix of type id %d: %w", uint32(m.Type), quant.ErrUnknownType)
@@ -81,6 +105,10 @@ func (m Matrix) check() error {
 	total, err := quant.TensorBytes(m.Type, []int64{int64(m.Cols), int64(m.Rows)})
 	if err != nil || int64(int(total)) != total {
 		return fmt.Errorf("kernels: %s matrix %d×%d: size overflows: %w", m.Type, m.Rows, m.Cols, quant.ErrSize)
+	}
+	if m.Type == quant.Q4_0_4_4 && m.Rows%4 != 0 {
+		return fmt.Errorf("kernels: %s matrix %d×%d: rows are interleaved in groups of 4, %d is not a multiple: %w",
+			m.Type, m.Rows, m.Cols, m.Rows, quant.ErrSize)
 	}
 	if int64(len(m.Data)) != total {
 		return fmt.Errorf("kernels: %s matrix %d×%d: data has %d bytes, want %d rows × %d bytes = %d: %w",
@@ -280,7 +308,7 @@ func mul(p *Pool, out []float32, w Matrix, x []float32, m int, s *Scratch, units
 	pre := &s.prep
 	*pre = prepTask{im: im, typ: w.Type, x: x, cols: w.Cols}
 	switch w.Type {
-	case quant.Q4_0, quant.Q8_0:
+	case quant.Q4_0, quant.Q8_0, quant.Q4_0_4_4:
 		t.qb = w.Cols / blockLen * blockBytesQ8_0
 		t.qa = s.bytes(m * t.qb)
 		pre.q, pre.qb = t.qa, t.qb
@@ -322,7 +350,7 @@ func (t *prepTask) run(start, end int) {
 	for i := start; i < end; i++ {
 		x := t.x[i*t.cols : (i+1)*t.cols]
 		switch t.typ {
-		case quant.Q4_0, quant.Q8_0:
+		case quant.Q4_0, quant.Q8_0, quant.Q4_0_4_4:
 			q := t.q[i*t.qb : (i+1)*t.qb]
 			raceReadFloats(x)
 			raceWriteBytes(q)
@@ -382,8 +410,12 @@ func (t *mulTask) panel(r0, r1 int) {
 	for i := range t.m {
 		raceWriteFloats(t.out[i*n+r0 : i*n+r1])
 	}
-	if t.w.Type == quant.Q4_0 || t.w.Type == quant.Q8_0 {
+	switch t.w.Type {
+	case quant.Q4_0, quant.Q8_0:
 		t.panelQ(r0, r1, full)
+		return
+	case quant.Q4_0_4_4:
+		t.panelQ4x4(r0, r1)
 		return
 	}
 	if t.w.Type == quant.F32 {
@@ -439,6 +471,22 @@ func (t *mulTask) panelQ(r0, r1, full int) {
 			for i := i0; i < i1; i++ {
 				t.out[i*n+r] = x1(w, t.qa[i*t.qb:(i+1)*t.qb], nb)
 			}
+		}
+	}
+}
+
+// panelQ4x4 is panelQ for Q4_0_4_4 weights, whose rows come in whole
+// groups of four (one 4·rb-byte run each), all computed by the Impl's
+// DotQ4_0_4x4Q8_0xM, which gives DotQ4_0_4x4Q8_0's (MatVec's) bits.
+func (t *mulTask) panelQ4x4(r0, r1 int) {
+	n := t.w.Rows
+	nb := t.w.Cols / blockLen
+	tile := qTileRows(t.qb)
+	for i0 := 0; i0 < t.m; i0 += tile {
+		i1 := min(i0+tile, t.m)
+		a := t.qa[i0*t.qb : i1*t.qb]
+		for r := r0; r < r1; r += 4 {
+			t.im.DotQ4_0_4x4Q8_0xM(t.out[i0*n+r:], n, t.w.Data[r*t.rb:(r+4)*t.rb], a, i1-i0, nb)
 		}
 	}
 }

@@ -20,8 +20,11 @@ import (
 // Type is a tensor element type, numbered as ggml's enum ggml_type.
 type Type uint32
 
-// The ggml type ids. Gaps (4, 5, 31-33, 36-38) are ids ggml has retired; a
-// file that uses them is rejected as an unknown type.
+// The ggml type ids. Gaps (4, 5, 32, 33, 36-38) are ids ggml has retired; a
+// file that uses them is rejected as an unknown type. Q4_0_4_4 (31) is one
+// of the retired ids too, ggml's offline-repacked Q4_0 for ARM dotprod cores
+// (2024), which Lookout keeps as its own interleaved weight layout (see
+// q4_0_4x4.go).
 const (
 	F32     Type = 0
 	F16     Type = 1
@@ -52,9 +55,12 @@ const (
 	F64     Type = 28
 	IQ1_M   Type = 29
 	BF16    Type = 30
-	TQ1_0   Type = 34
-	TQ2_0   Type = 35
-	MXFP4   Type = 39
+	// Q4_0_4_4 is Q4_0 with four rows interleaved (ggml's retired
+	// GGML_TYPE_Q4_0_4_4, type name "q4_0_4x4"); see q4_0_4x4.go.
+	Q4_0_4_4 Type = 31
+	TQ1_0    Type = 34
+	TQ2_0    Type = 35
+	MXFP4    Type = 39
 )
 
 // Format describes how values of one Type are laid out in memory: BlockLen
@@ -67,6 +73,13 @@ type Format struct {
 	BlockLen   int64  // values per block
 	BlockBytes int64  // bytes per block
 
+	// Interleave is the number of rows stored interleaved, block by
+	// block, for the repacked types (4 for Q4_0_4_4), and 0 for the
+	// row-major ones. A tensor of an interleaved type has a multiple of
+	// Interleave rows; Dequantize is nil because one block's bytes belong
+	// to several rows: DequantizeRows decodes such tensors.
+	Interleave int
+
 	// Dequantize expands len(dst) values (a multiple of BlockLen) from src,
 	// which holds exactly len(dst)/BlockLen blocks.
 	Dequantize func(dst []float32, src []byte)
@@ -75,8 +88,9 @@ type Format struct {
 	Quantize func(dst []byte, src []float32)
 }
 
-// Supported reports whether Lookout can decode the format.
-func (f Format) Supported() bool { return f.Dequantize != nil }
+// Supported reports whether Lookout can decode the format (with
+// Format.Dequantize or, for an interleaved type, DequantizeRows).
+func (f Format) Supported() bool { return f.Dequantize != nil || f.Interleave > 1 }
 
 // Formats is the table of every type Lookout knows, indexed by Type. Entries
 // with an empty Name are retired or unused ids.
@@ -86,6 +100,8 @@ var Formats = [...]Format{
 	BF16: {Type: BF16, Name: "bf16", BlockLen: 1, BlockBytes: 2, Dequantize: dequantizeBF16, Quantize: quantizeBF16},
 	Q8_0: {Type: Q8_0, Name: "q8_0", BlockLen: 32, BlockBytes: 34, Dequantize: dequantizeQ8_0, Quantize: quantizeQ8_0},
 	Q4_0: {Type: Q4_0, Name: "q4_0", BlockLen: 32, BlockBytes: 18, Dequantize: dequantizeQ4_0, Quantize: quantizeQ4_0},
+	// Q4_0 repacked offline: same bytes per value, four rows interleaved.
+	Q4_0_4_4: {Type: Q4_0_4_4, Name: "q4_0_4x4", BlockLen: 32, BlockBytes: 18, Interleave: 4},
 
 	// Geometry only (ggml-common.h block structs); codecs come with the
 	// issues that need them.

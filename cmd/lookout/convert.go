@@ -20,7 +20,7 @@ import (
 )
 
 // matrixTypeNames are the --type values of convert and gen-random.
-const matrixTypeNames = "f32, f16, bf16, q8_0 or q4_0"
+const matrixTypeNames = "f32, f16, bf16, q8_0, q4_0 or q4_0_4x4"
 
 // parseMatrixType parses a --type flag value.
 func parseMatrixType(flagName, s string) (quant.Type, error) {
@@ -29,7 +29,7 @@ func parseMatrixType(flagName, s string) (quant.Type, error) {
 		return 0, fmt.Errorf("%w: %s: %v", errUsage, flagName, err)
 	}
 	switch typ {
-	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0:
+	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_0_4_4:
 		return typ, nil
 	}
 	return 0, fmt.Errorf("%w: %s %s not supported (%s)", errUsage, flagName, typ, matrixTypeNames)
@@ -40,7 +40,7 @@ func runConvert(args []string, stdout, stderr io.Writer) error {
 	typName := fset.String("type", "f16", "matrix type: "+matrixTypeNames+" (norms, biases and position embeddings stay f32)")
 	embName := fset.String("embeddings", "", "token embedding type (default: --type, but q8_0 for q4_0)")
 	fset.Usage = func() {
-		fmt.Fprintln(fset.Output(), "usage: lookout convert HF_DIR OUT.gguf [--type f32|f16|bf16|q8_0|q4_0] [--embeddings T]\n\nConverts a Hugging Face SigLIP / SigLIP 2 (FixRes) folder — config.json,\npreprocessor_config.json, *.safetensors, tokenizer.json — into one GGUF file.")
+		fmt.Fprintln(fset.Output(), "usage: lookout convert HF_DIR OUT.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_0_4x4] [--embeddings T]\n\nConverts a Hugging Face SigLIP / SigLIP 2 (FixRes) folder — config.json,\npreprocessor_config.json, *.safetensors, tokenizer.json — into one GGUF file.")
 		fset.PrintDefaults()
 	}
 	pos, err := parseFlags(fset, args, stderr)

@@ -20,8 +20,9 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"inspect": {"print a model file's metadata and tensor table (GGUF, safetensors file or folder)", runInspect},
-	"convert": {"convert a Hugging Face SigLIP folder to one GGUF file", runConvert},
+	"inspect":  {"print a model file's metadata and tensor table (GGUF, safetensors file or folder)", runInspect},
+	"convert":  {"convert a Hugging Face SigLIP folder to one GGUF file", runConvert},
+	"quantize": {"re-quantize or repack the weight matrices of a GGUF (q4_0_4x4 for ARM boards)", runQuantize},
 
 	"tokenize":   {"print the token ids of a text as a JSON array", runTokenize},
 	"logits":     {"print the top logits at every prompt position as JSON lines", runLogits},

@@ -20,6 +20,14 @@ DATA eights<>+16(SB)/8, $0x0808080808080808
 DATA eights<>+24(SB)/8, $0x0808080808080808
 GLOBL eights<>(SB), RODATA|NOPTR, $32
 
+// 0x88 bytes: XOR with it turns the nibbles of Q4_0_4_4 quant bytes
+// (quant/q4_0_4x4.go) back into the Q4_0 ones.
+DATA xor88<>+0(SB)/8, $0x8888888888888888
+DATA xor88<>+8(SB)/8, $0x8888888888888888
+DATA xor88<>+16(SB)/8, $0x8888888888888888
+DATA xor88<>+24(SB)/8, $0x8888888888888888
+GLOBL xor88<>(SB), RODATA|NOPTR, $32
+
 // int16 ones: VPMADDWD with it adds adjacent int16 pairs into int32.
 DATA onesW<>+0(SB)/8, $0x0001000100010001
 DATA onesW<>+8(SB)/8, $0x0001000100010001

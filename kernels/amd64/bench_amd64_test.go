@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"testing"
+
+	"lookout/quant"
 )
 
 // Benchmarks stream a weight matrix of K = 4096 columns (128 blocks per row)
@@ -116,6 +118,32 @@ func BenchmarkDotQ4_0Q8_0x4(b *testing.B) {
 	benchX4(b, 18, func(ks kernelSet) dotX4 { return ks.q4x4 })
 }
 
+// BenchmarkDotQ4_0_4x4Q8_0 streams the matrix of BenchmarkDotQ4_0Q8_0x4 in
+// the Q4_0_4_4 layout (the same bytes, one group of four rows after
+// another), the MatVec of a repacked model.
+func BenchmarkDotQ4_0_4x4Q8_0(b *testing.B) {
+	if !hasAVX2 {
+		b.Skip("CPU lacks AVX2, FMA or F16C")
+	}
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			rm, a, rows := benchMatrix(18, sz.bytes)
+			w := make([]byte, len(rm))
+			if err := quant.RepackQ4_0_4x4(w, rm, rows, benchNB*32); err != nil {
+				b.Fatal(err)
+			}
+			group := 4 * benchNB * 18
+			var out [4]float32
+			loop(b, int64(len(w)), func() {
+				for g := 0; g < len(w); g += group {
+					DotQ4_0_4x4Q8_0AVX2(&out, w[g:g+group], a, benchNB)
+				}
+			})
+			sinkF = out[0]
+		})
+	}
+}
+
 func BenchmarkDotQ4_0Q8_0(b *testing.B) {
 	benchX1(b, 18, func(ks kernelSet) dotX1 { return ks.q4x1 })
 }
@@ -197,4 +225,58 @@ func BenchmarkQuantizeQ8_0(b *testing.B) {
 			loop(b, int64(4*n), func() { QuantizeQ8_0AVX2(dst, x) })
 		})
 	}
+}
+
+// BenchmarkGemmQ4 runs the Q4_0 MatMul micro-kernels over the Gemma 3 1B
+// prefill shape (512 activation rows of 1152 values against 6912 weight
+// rows) the way kernels.MatMul tiles it on one thread (weight panels of
+// about 128 KiB, tiles of 12 activation rows, 16 KiB of Q8_0), in row-major
+// Q4_0 and in Q4_0_4_4, and reports GOP/s = 2·M·N·K per second.
+func BenchmarkGemmQ4(b *testing.B) {
+	if !hasAVX2 {
+		b.Skip("CPU lacks AVX2, FMA or F16C")
+	}
+	const m, k, n, tile = 512, 1152, 6912, 12
+	nb := k / 32
+	rb, qb := nb*18, nb*34
+	panel := max(4, (128<<10)/rb&^3)
+	r := rand.New(rand.NewPCG(15, 15))
+	rm := make([]byte, n*rb)
+	fillQ4(r, rm, n*nb, modeRandom)
+	w44 := make([]byte, len(rm))
+	if err := quant.RepackQ4_0_4x4(w44, rm, n, k); err != nil {
+		b.Fatal(err)
+	}
+	a := make([]byte, m*qb)
+	fillQ8(r, a, m*nb, modeRandom, true)
+	out := make([]float32, m*n)
+	ops := 2.0 * m * k * n
+	run := func(b *testing.B, call func(i0, r0 int)) {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		c0 := threadCPU()
+		for b.Loop() {
+			for p0 := 0; p0 < n; p0 += panel {
+				for i0 := 0; i0 < m; i0 += tile {
+					for r0 := p0; r0 < min(p0+panel, n); r0 += 4 {
+						call(i0, r0)
+					}
+				}
+			}
+		}
+		b.ReportMetric(ops*float64(b.N)/b.Elapsed().Seconds()/1e9, "GOP/s")
+		if cpu := threadCPU() - c0; cpu > 0 {
+			b.ReportMetric(ops*float64(b.N)/cpu.Seconds()/1e9, "GOP/cpu-s")
+		}
+	}
+	b.Run("Q4_0", func(b *testing.B) {
+		run(b, func(i0, r0 int) {
+			DotQ4_0Q8_0x4x2AVX2(out[i0*n+r0:], n, rm[r0*rb:], rb, a[i0*qb:], tile/2, nb)
+		})
+	})
+	b.Run("Q4_0_4_4", func(b *testing.B) {
+		run(b, func(i0, r0 int) {
+			DotQ4_0_4x4Q8_0x2AVX2(out[i0*n+r0:], n, w44[r0*rb:], a[i0*qb:], tile/2, nb)
+		})
+	})
 }

@@ -63,6 +63,12 @@ func DotQ8_0Q8_0x4AVXVNNI(out *[4]float32, w []byte, stride int, a []byte, nb in
 //go:noescape
 func DotQ8_0Q8_0AVXVNNI(w, a []byte, nb int) float32
 
+//go:noescape
+func DotQ4_0Q8_0x4x2AVXVNNI(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+//go:noescape
+func DotQ8_0Q8_0x4x2AVXVNNI(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
 // AVX2 set + AVX512F/VL/BW + AVX512-VNNI (EVEX-encoded VPDPBUSD on Y
 // registers); the same code as the AVX-VNNI kernels.
 
@@ -77,6 +83,12 @@ func DotQ8_0Q8_0x4AVX512VNNI(out *[4]float32, w []byte, stride int, a []byte, nb
 
 //go:noescape
 func DotQ8_0Q8_0AVX512VNNI(w, a []byte, nb int) float32
+
+//go:noescape
+func DotQ4_0Q8_0x4x2AVX512VNNI(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+//go:noescape
+func DotQ8_0Q8_0x4x2AVX512VNNI(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
 
 // The VNNI kernels once more with VPDPBUSD emulated by AVX2 instructions, so
 // that their code other than that one instruction is tested on CPUs without
@@ -94,17 +106,38 @@ func dotQ8_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb in
 //go:noescape
 func dotQ8_0Q8_0VNNIEmu(w, a []byte, nb int) float32
 
-// Register-blocked micro-kernels of MatMul (gemm_avx2_amd64.s): two
-// activation rows × four weight rows per pass. For p < pairs and i in {2p,
-// 2p+1}, out[i*ldo+r] (r < 4) is set to exactly what the four-row kernel of
-// the same type gives for activation row i (nb Q8_0 blocks at a[i*nb*34:])
-// against the weight rows at w[r*stride:], bit for bit.
+//go:noescape
+func dotQ4_0Q8_0x4x2VNNIEmu(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+//go:noescape
+func dotQ8_0Q8_0x4x2VNNIEmu(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// Register-blocked micro-kernels of MatMul (gemm_avx2_amd64.s, and the
+// …x4x2 VNNI kernels above, vnni_amd64.h): two activation rows × four
+// weight rows per pass. For p < pairs and i in {2p, 2p+1}, out[i*ldo+r]
+// (r < 4) is set to exactly what the four-row kernel of the same type and
+// set gives for activation row i (nb Q8_0 blocks at a[i*nb*34:]) against
+// the weight rows at w[r*stride:], bit for bit.
 
 //go:noescape
 func DotQ8_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
 
 //go:noescape
 func DotQ4_0Q8_0x4x2AVX2(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+
+// Q4_0_4_4 (interleaved Q4_0, quant/q4_0_4x4.go) kernels (q4x4_avx2_amd64.s):
+// w is one group of four rows, nb blocks of 72 bytes. DotQ4_0_4x4Q8_0AVX2
+// sets out[r] to exactly what DotQ4_0Q8_0x4AVX2 gives for row r of the group
+// in row-major form (quant.UnpackQ4_0_4x4); DotQ4_0_4x4Q8_0x2AVX2 is its
+// MatMul micro-kernel: for p < pairs and i in {2p, 2p+1}, out[i*ldo+r]
+// (r < 4) is set to what DotQ4_0_4x4Q8_0AVX2 gives for activation row i
+// (nb Q8_0 blocks at a[i*nb*34:]), bit for bit.
+
+//go:noescape
+func DotQ4_0_4x4Q8_0AVX2(out *[4]float32, w []byte, a []byte, nb int)
+
+//go:noescape
+func DotQ4_0_4x4Q8_0x2AVX2(out []float32, ldo int, w []byte, a []byte, pairs, nb int)
 
 // DotF32x3xMAVX2 is the F32 micro-kernel of MatMul (gemm_f32_amd64.s): for
 // i < m and r < 3, out[i*ldo+r] is set to DotF32AVX2(w[r*ldw:][:k],

@@ -34,52 +34,12 @@
 
 #include "vnni_amd64.h"
 
-// func dotQ4_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb int)
+// The kernels of vnni_amd64.h (register maps there):
 //
-// Register map: Q4X4_VNNI in vnni_amd64.h (DI out, SI w, DX stride, CX a,
-// AX nb).
-TEXT ·dotQ4_0Q8_0x4VNNIEmu(SB), NOSPLIT, $160-72
-	MOVQ out+0(FP), DI
-	MOVQ w_base+8(FP), SI
-	MOVQ stride+32(FP), DX
-	MOVQ a_base+40(FP), CX
-	MOVQ nb+64(FP), AX
-	Q4X4_VNNI
-	RET
-
-// func dotQ4_0Q8_0VNNIEmu(w, a []byte, nb int) float32
-//
-// Register map: Q4X1_VNNI in vnni_amd64.h (SI w, CX a, AX nb; X0 result).
-TEXT ·dotQ4_0Q8_0VNNIEmu(SB), NOSPLIT, $160-60
-	MOVQ w_base+0(FP), SI
-	MOVQ a_base+24(FP), CX
-	MOVQ nb+48(FP), AX
-	Q4X1_VNNI
-	VMOVSS X0, ret+56(FP)
-	VZEROUPPER
-	RET
-
-// func dotQ8_0Q8_0x4VNNIEmu(out *[4]float32, w []byte, stride int, a []byte, nb int)
-//
-// Register map: Q8X4_VNNI in vnni_amd64.h (DI out, SI w, DX stride, CX a,
-// AX nb).
-TEXT ·dotQ8_0Q8_0x4VNNIEmu(SB), NOSPLIT, $160-72
-	MOVQ out+0(FP), DI
-	MOVQ w_base+8(FP), SI
-	MOVQ stride+32(FP), DX
-	MOVQ a_base+40(FP), CX
-	MOVQ nb+64(FP), AX
-	Q8X4_VNNI
-	RET
-
-// func dotQ8_0Q8_0VNNIEmu(w, a []byte, nb int) float32
-//
-// Register map: Q8X1_VNNI in vnni_amd64.h (SI w, CX a, AX nb; X0 result).
-TEXT ·dotQ8_0Q8_0VNNIEmu(SB), NOSPLIT, $160-60
-	MOVQ w_base+0(FP), SI
-	MOVQ a_base+24(FP), CX
-	MOVQ nb+48(FP), AX
-	Q8X1_VNNI
-	VMOVSS X0, ret+56(FP)
-	VZEROUPPER
-	RET
+//	dotQ4_0Q8_0x4VNNIEmu, dotQ8_0Q8_0x4VNNIEmu
+//		func(out *[4]float32, w []byte, stride int, a []byte, nb int)
+//	dotQ4_0Q8_0VNNIEmu, dotQ8_0Q8_0VNNIEmu
+//		func(w, a []byte, nb int) float32
+//	dotQ4_0Q8_0x4x2VNNIEmu, dotQ8_0Q8_0x4x2VNNIEmu
+//		func(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
+VNNI_KERNELS(·dotQ4_0Q8_0x4VNNIEmu, ·dotQ4_0Q8_0VNNIEmu, ·dotQ8_0Q8_0x4VNNIEmu, ·dotQ8_0Q8_0VNNIEmu, ·dotQ4_0Q8_0x4x2VNNIEmu, ·dotQ8_0Q8_0x4x2VNNIEmu, 160)

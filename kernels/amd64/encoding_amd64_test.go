@@ -40,6 +40,8 @@ func TestVNNIEncoding(t *testing.T) {
 		{"DotQ4_0Q8_0", DotQ4_0Q8_0AVXVNNI, DotQ4_0Q8_0AVX512VNNI},
 		{"DotQ8_0Q8_0x4", DotQ8_0Q8_0x4AVXVNNI, DotQ8_0Q8_0x4AVX512VNNI},
 		{"DotQ8_0Q8_0", DotQ8_0Q8_0AVXVNNI, DotQ8_0Q8_0AVX512VNNI},
+		{"DotQ4_0Q8_0x4x2", DotQ4_0Q8_0x4x2AVXVNNI, DotQ4_0Q8_0x4x2AVX512VNNI},
+		{"DotQ8_0Q8_0x4x2", DotQ8_0Q8_0x4x2AVXVNNI, DotQ8_0Q8_0x4x2AVX512VNNI},
 	} {
 		vex, err := vpdpbusdOperands(objdump, exe, p.vex)
 		if err != nil {

@@ -297,3 +297,271 @@ q8x1loop: \
 	JNZ q8x1loop \
 q8x1done: \
 	HSUM8(Y0, X0, X1)
+
+// ---- MatMul micro-kernels: two activation rows × four weight rows ----
+//
+// func(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int),
+// the shape of DotQ4_0Q8_0x4x2AVX2 (gemm_avx2_amd64.s): for p < pairs and i
+// in {2p, 2p+1}, out[i*ldo+r] (r < 4) is set to exactly what the four-row
+// kernel of the same file (Q4X4_VNNI, Q8X4_VNNI) gives for activation row i
+// against the weight rows at w+r·stride. The integer sums are the same exact
+// values, and each output's float steps are the four-row kernel's
+// instructions on them in the same block order; what the pass shares is the
+// weight work (the nibbles or w+128 of the four rows once per block for two
+// activation rows, the four f16 weight scales converted once).
+//
+// Registers loaded by the stubs (VNNI_X4X2_ARGS):
+//	DI      out row of the current pair; R12 ldo; R14 pairs left
+//	R9      w; DX stride; SI, R8 the current blocks of weight rows 0, 1
+//	        (rows 2, 3 at (SI)(DX*2), (R8)(DX*2)); +18 or +34 per block
+//	CX      activation row 2p, R10 row 2p+1: their current blocks (+34);
+//	        R13 bytes per activation row (nb·34)
+//	BX      nb; AX blocks left; R11 the four f16 weight scales
+
+// Q4ROW_VNNI sets X6 to the four exact block sums of the weight rows whose
+// nibbles are in Y1, Y2, Y3, Y11 (high halves ×16) against the activation
+// block at A, as Q4X4_VNNI forms them: the correction −8·Σa in Y5, one
+// VPDPBUSD per row into Y6..Y9, then REDUCE4D16. Y4 activations; clobbers
+// Y4-Y9.
+#define Q4ROW_VNNI(A) \
+	VMOVDQU 2(A), Y4 \
+	VPXOR Y5, Y5, Y5 \
+	DPBUSD(Y4, 4, Y13, 13, Y5, 5) \
+	VPXOR Y6, Y6, Y6 \
+	VPSUBD Y5, Y6, Y5 \
+	VMOVDQA Y5, Y6 \
+	DPBUSD(Y4, 4, Y1, 1, Y6, 6) \
+	VMOVDQA Y5, Y7 \
+	DPBUSD(Y4, 4, Y2, 2, Y7, 7) \
+	VMOVDQA Y5, Y8 \
+	DPBUSD(Y4, 4, Y3, 3, Y8, 8) \
+	VMOVDQA Y5, Y9 \
+	DPBUSD(Y4, 4, Y11, 11, Y9, 9) \
+	REDUCE4D16(Y6, Y7, Y8, Y9, X6, X7)
+
+// Q4X4X2_VNNI: the Q4_0 micro-kernel. Per block the four rows' nibbles are
+// unpacked once (VBROADCASTI128, VPAND with nibbleMaskSplit) for both
+// activation rows; Q4ROW_VNNI gives each activation row's four block sums,
+// [i0 | i1] in Y10, converted and FMAed with [d_w(r)·d_a0 | d_w(r)·d_a1]
+// into Y0: per output acc = fma(isum_b, d_b, acc), as Q4X4_VNNI.
+//
+// Register map (besides the shared one above):
+//	Y0      float accumulators [i0r0..i0r3 | i1r0..i1r3]
+//	Y1, Y2, Y3, Y11  nibbles of weight rows 0..3
+//	Y4-Y9   Q4ROW_VNNI; Y10 the block sums [i0 | i1]
+//	Y12     [d_a0 ×4 | d_a1 ×4]; Y14 d_w ×4 in both halves, then the
+//	        products; X7 scratch
+//	Y13 corrQ4, Y15 nibbleMaskSplit
+#define Q4X4X2_VNNI \
+	MOVQ BX, R13 \
+	IMULQ $34, R13 \
+	VMOVDQU corrQ4<>(SB), Y13 \
+	VMOVDQU nibbleMaskSplit<>(SB), Y15 \
+	TESTQ R14, R14 \
+	JZ q4m2done \
+q4m2pair: \
+	MOVQ R9, SI \
+	LEAQ (SI)(DX*1), R8 \
+	LEAQ (CX)(R13*1), R10 \
+	MOVQ BX, AX \
+	VXORPS Y0, Y0, Y0 \
+	TESTQ AX, AX \
+	JZ q4m2store \
+q4m2loop: \
+	VBROADCASTI128 2(SI), Y1 \
+	VPAND Y15, Y1, Y1 \
+	VBROADCASTI128 2(R8), Y2 \
+	VPAND Y15, Y2, Y2 \
+	VBROADCASTI128 2(SI)(DX*2), Y3 \
+	VPAND Y15, Y3, Y3 \
+	VBROADCASTI128 2(R8)(DX*2), Y11 \
+	VPAND Y15, Y11, Y11 \
+	Q4ROW_VNNI(CX) \
+	VMOVDQA X6, X10 \
+	Q4ROW_VNNI(R10) \
+	VINSERTI128 $1, X6, Y10, Y10 \
+	VCVTDQ2PS Y10, Y10 \
+	F16X4((SI), (R8), (SI)(DX*2), (R8)(DX*2), R11, X14) \
+	VPBROADCASTW (CX), X12 \
+	VCVTPH2PS X12, X12 \
+	VPBROADCASTW (R10), X7 \
+	VCVTPH2PS X7, X7 \
+	VINSERTF128 $1, X7, Y12, Y12 \
+	VINSERTF128 $1, X14, Y14, Y14 \
+	VMULPS Y12, Y14, Y14 \
+	VFMADD231PS Y14, Y10, Y0 \
+	ADDQ $18, SI \
+	ADDQ $18, R8 \
+	ADDQ $34, CX \
+	ADDQ $34, R10 \
+	DECQ AX \
+	JNZ q4m2loop \
+q4m2store: \
+	VMOVUPS X0, (DI) \
+	VEXTRACTF128 $1, Y0, X0 \
+	VMOVUPS X0, (DI)(R12*4) \
+	LEAQ (DI)(R12*8), DI \
+	MOVQ R10, CX \
+	DECQ R14 \
+	JNZ q4m2pair \
+q4m2done: \
+	VZEROUPPER
+
+// Q8R_VNNI adds to the 8 float lanes of C the lane sums of the Q8_0 weight
+// block at W against the activations in Y8 (correction −128·Σa in Y9),
+// times the d_w·d_a that VSHUFPS $SEL picks from Y12, as Q8X4_VNNI does for
+// one row. Y10, Y11, Y13 scratch; Y15 0x80 bytes.
+#define Q8R_VNNI(W, SEL, C) \
+	VPXOR W, Y15, Y11 \
+	VMOVDQA Y9, Y10 \
+	DPBUSD(Y8, 8, Y11, 11, Y10, 10) \
+	VCVTDQ2PS Y10, Y10 \
+	VSHUFPS $(SEL), Y12, Y12, Y13 \
+	VFMADD231PS Y13, Y10, C
+
+// Q8ROW_VNNI adds the block of the activation row at A to its four
+// accumulators C0..C3: activations in Y8, correction in Y9, the four
+// d_w·d_a in both halves of Y12 (d_w ×4 in X14, from F16X4).
+#define Q8ROW_VNNI(A, C0, C1, C2, C3) \
+	VMOVDQU 2(A), Y8 \
+	VPXOR Y9, Y9, Y9 \
+	DPBUSD(Y8, 8, Y15, 15, Y9, 9) \
+	VPXOR Y10, Y10, Y10 \
+	VPSUBD Y9, Y10, Y9 \
+	VPBROADCASTW (A), X13 \
+	VCVTPH2PS X13, X13 \
+	VMULPS X13, X14, X12 \
+	VINSERTF128 $1, X12, Y12, Y12 \
+	Q8R_VNNI(2(SI), 0x00, C0) \
+	Q8R_VNNI(2(R8), 0x55, C1) \
+	Q8R_VNNI(2(SI)(DX*2), 0xAA, C2) \
+	Q8R_VNNI(2(R8)(DX*2), 0xFF, C3)
+
+// Q8X4X2_VNNI: the Q8_0 micro-kernel. Eight outputs of 8 float lanes each
+// take eight accumulators, so the weights' w+128 are formed again for the
+// second activation row (a VPXOR from memory) instead of being kept; the
+// four weight scales are gathered and converted once per block. At the end
+// HSUM4ROWS reduces each activation row's four accumulators (ggml's
+// hsum_float_8 order), as in Q8X4_VNNI.
+//
+// Register map (besides the shared one above):
+//	Y0-Y3   float accumulators of activation row 2p × weight rows 0..3
+//	Y4-Y7   the same for activation row 2p+1
+//	Y8-Y13  Q8ROW_VNNI; X14 d_w ×4; Y15 0x80 bytes
+#define Q8X4X2_VNNI \
+	MOVQ BX, R13 \
+	IMULQ $34, R13 \
+	VMOVDQU signBytes<>(SB), Y15 \
+	TESTQ R14, R14 \
+	JZ q8m2done \
+q8m2pair: \
+	MOVQ R9, SI \
+	LEAQ (SI)(DX*1), R8 \
+	LEAQ (CX)(R13*1), R10 \
+	MOVQ BX, AX \
+	VXORPS Y0, Y0, Y0 \
+	VXORPS Y1, Y1, Y1 \
+	VXORPS Y2, Y2, Y2 \
+	VXORPS Y3, Y3, Y3 \
+	VXORPS Y4, Y4, Y4 \
+	VXORPS Y5, Y5, Y5 \
+	VXORPS Y6, Y6, Y6 \
+	VXORPS Y7, Y7, Y7 \
+	TESTQ AX, AX \
+	JZ q8m2store \
+q8m2loop: \
+	F16X4((SI), (R8), (SI)(DX*2), (R8)(DX*2), R11, X14) \
+	Q8ROW_VNNI(CX, Y0, Y1, Y2, Y3) \
+	Q8ROW_VNNI(R10, Y4, Y5, Y6, Y7) \
+	ADDQ $34, SI \
+	ADDQ $34, R8 \
+	ADDQ $34, CX \
+	ADDQ $34, R10 \
+	DECQ AX \
+	JNZ q8m2loop \
+q8m2store: \
+	VMOVAPS Y4, Y8 \
+	VMOVAPS Y5, Y9 \
+	VMOVAPS Y6, Y10 \
+	VMOVAPS Y7, Y11 \
+	HSUM4ROWS \
+	VMOVUPS X0, (DI) \
+	VMOVAPS Y8, Y0 \
+	VMOVAPS Y9, Y1 \
+	VMOVAPS Y10, Y2 \
+	VMOVAPS Y11, Y3 \
+	HSUM4ROWS \
+	VMOVUPS X0, (DI)(R12*4) \
+	LEAQ (DI)(R12*8), DI \
+	MOVQ R10, CX \
+	DECQ R14 \
+	JNZ q8m2pair \
+q8m2done: \
+	VZEROUPPER
+
+// ---- TEXT stubs ----
+
+// VNNI_X4_ARGS, VNNI_X1_ARGS and VNNI_X4X2_ARGS load the arguments of the
+// three kernel shapes into the registers the bodies above read.
+#define VNNI_X4_ARGS \
+	MOVQ out+0(FP), DI \
+	MOVQ w_base+8(FP), SI \
+	MOVQ stride+32(FP), DX \
+	MOVQ a_base+40(FP), CX \
+	MOVQ nb+64(FP), AX
+
+#define VNNI_X1_ARGS \
+	MOVQ w_base+0(FP), SI \
+	MOVQ a_base+24(FP), CX \
+	MOVQ nb+48(FP), AX
+
+#define VNNI_X4X2_ARGS \
+	MOVQ out_base+0(FP), DI \
+	MOVQ ldo+24(FP), R12 \
+	MOVQ w_base+32(FP), R9 \
+	MOVQ stride+56(FP), DX \
+	MOVQ a_base+64(FP), CX \
+	MOVQ pairs+88(FP), R14 \
+	MOVQ nb+96(FP), BX
+
+// VNNI_KERNELS defines the six kernels of one VNNI flavour, named
+// Q4X4 (func(out *[4]float32, w []byte, stride int, a []byte, nb int)),
+// Q4X1 (func(w, a []byte, nb int) float32), Q8X4, Q8X1 and the micro-kernels
+// Q4X4X2, Q8X4X2 (func(out []float32, ldo int, w []byte, stride int,
+// a []byte, pairs, nb int)), with FRAME bytes of frame (the emulated
+// VPDPBUSD needs 160). The three dot_*vnni*_amd64.s files instantiate it
+// once each, so the stubs of the kernels no test can run on a CPU without
+// VNNI are, by construction, those the emulated ones test. go vet's
+// asmdecl does not expand macros, so it cannot check these frames; the
+// tests of the emulated kernels (TestDotQ4_0Q8_0, TestDotQ8_0Q8_0,
+// TestDotX4x2) run every stub on misaligned inputs, strides and output
+// strides that a misread argument would not survive.
+#define VNNI_KERNELS(Q4X4, Q4X1, Q8X4, Q8X1, Q4X4X2, Q8X4X2, FRAME) \
+TEXT Q4X4(SB), NOSPLIT, $FRAME-72 \
+	VNNI_X4_ARGS \
+	Q4X4_VNNI \
+	RET \
+TEXT Q4X1(SB), NOSPLIT, $FRAME-60 \
+	VNNI_X1_ARGS \
+	Q4X1_VNNI \
+	VMOVSS X0, ret+56(FP) \
+	VZEROUPPER \
+	RET \
+TEXT Q8X4(SB), NOSPLIT, $FRAME-72 \
+	VNNI_X4_ARGS \
+	Q8X4_VNNI \
+	RET \
+TEXT Q8X1(SB), NOSPLIT, $FRAME-60 \
+	VNNI_X1_ARGS \
+	Q8X1_VNNI \
+	VMOVSS X0, ret+56(FP) \
+	VZEROUPPER \
+	RET \
+TEXT Q4X4X2(SB), NOSPLIT, $FRAME-104 \
+	VNNI_X4X2_ARGS \
+	Q4X4X2_VNNI \
+	RET \
+TEXT Q8X4X2(SB), NOSPLIT, $FRAME-104 \
+	VNNI_X4X2_ARGS \
+	Q8X4X2_VNNI \
+	RET

@@ -66,6 +66,36 @@ func DotQ4_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte,
 //go:noescape
 func DotQ8_0Q8_0x4x2NEON(out []float32, ldo int, w []byte, stride int, a []byte, pairs, nb int)
 
+// DotQ4_0_4x4Q8_0DotProd sets out[r], r < 4, to the dot product of row r of
+// the Q4_0_4_4 row group w (nb blocks of 72 bytes: four f16 scales, then 64
+// interleaved quant bytes; quant/q4_0_4x4.go) with the nb Q8_0 blocks of a:
+// bit for bit what DotQ4_0Q8_0x4DotProd gives for the same four rows in
+// row-major Q4_0 form (quant.UnpackQ4_0_4x4), for every input.
+//
+//go:noescape
+func DotQ4_0_4x4Q8_0DotProd(out *[4]float32, w []byte, a []byte, nb int)
+
+// DotQ4_0_4x4Q8_0NEON is DotQ4_0_4x4Q8_0DotProd without SDOT, equal to
+// DotQ4_0Q8_0x4NEON bit for bit.
+//
+//go:noescape
+func DotQ4_0_4x4Q8_0NEON(out *[4]float32, w []byte, a []byte, nb int)
+
+// DotQ4_0_4x4Q8_0x4x4DotProd is the MatMul micro-kernel of the SDOT path for
+// Q4_0_4_4 weights: for q < groups and i in 4q..4q+3, out[i*ldo+r] (r < 4)
+// is set to what DotQ4_0_4x4Q8_0DotProd gives for activation row i (the nb
+// Q8_0 blocks at a[i*nb*34:]) against the row group w, bit for bit, with
+// each weight block loaded and unpacked once for four activation rows.
+//
+//go:noescape
+func DotQ4_0_4x4Q8_0x4x4DotProd(out []float32, ldo int, w []byte, a []byte, groups, nb int)
+
+// DotQ4_0_4x4Q8_0x4x2NEON is DotQ4_0_4x4Q8_0x4x4DotProd without SDOT for
+// groups of two activation rows, equal to DotQ4_0_4x4Q8_0NEON bit for bit.
+//
+//go:noescape
+func DotQ4_0_4x4Q8_0x4x2NEON(out []float32, ldo int, w []byte, a []byte, groups, nb int)
+
 // DotQ4_0Q8_0DotProd returns the dot product of one Q4_0 row of nb blocks
 // with nb Q8_0 activation blocks (one row of DotQ4_0Q8_0x4DotProd).
 //

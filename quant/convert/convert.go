@@ -37,15 +37,15 @@ type Options struct {
 }
 
 // fileTypes maps a matrix type to llama.cpp's general.file_type (llama_ftype).
-var fileTypes = map[quant.Type]uint32{quant.F32: 0, quant.F16: 1, quant.Q4_0: 2, quant.Q8_0: 7, quant.BF16: 32}
+var fileTypes = map[quant.Type]uint32{quant.F32: 0, quant.F16: 1, quant.Q4_0: 2, quant.Q8_0: 7, quant.BF16: 32, quant.Q4_0_4_4: 33}
 
 func (o Options) check() error {
 	if _, ok := fileTypes[o.Type]; !ok {
-		return fmt.Errorf("convert: type %s not supported (f32, f16, bf16, q8_0, q4_0)", o.Type)
+		return fmt.Errorf("convert: type %s not supported (f32, f16, bf16, q8_0, q4_0, q4_0_4x4)", o.Type)
 	}
 	if o.EmbeddingType != nil {
 		if _, ok := fileTypes[*o.EmbeddingType]; !ok {
-			return fmt.Errorf("convert: embedding type %s not supported (f32, f16, bf16, q8_0, q4_0)", *o.EmbeddingType)
+			return fmt.Errorf("convert: embedding type %s not supported (f32, f16, bf16, q8_0, q4_0, q4_0_4x4)", *o.EmbeddingType)
 		}
 	}
 	return nil
@@ -58,9 +58,11 @@ func (o Options) check() error {
 //   - matrices take the requested type when their row length (input width)
 //     is a multiple of 32; otherwise F16 (F32 when F32 was asked for, BF16
 //     when BF16 was), since Q8_0/Q4_0 blocks need whole 32-value rows;
-//   - the token embedding takes the requested type, except Q8_0 for Q4_0:
-//     only looked-up rows are read, so its size costs little speed, while
-//     its precision feeds every text embedding.
+//   - the token embedding takes the requested type, except Q8_0 for Q4_0
+//     and Q4_0_4_4: only looked-up rows are read, so its size costs little
+//     speed, while its precision feeds every text embedding;
+//   - Q4_0_4_4 (rows interleaved in fours for the ARM kernels) falls back
+//     to Q4_0 for a matrix whose row count is not a multiple of 4.
 func TypeFor(s TensorSpec, o Options) quant.Type {
 	switch s.Kind {
 	case Matrix, TokenEmbd:
@@ -68,12 +70,15 @@ func TypeFor(s TensorSpec, o Options) quant.Type {
 		if s.Kind == TokenEmbd {
 			if o.EmbeddingType != nil {
 				t = *o.EmbeddingType
-			} else if t == quant.Q4_0 {
+			} else if t == quant.Q4_0 || t == quant.Q4_0_4_4 {
 				t = quant.Q8_0
 			}
 		}
 		if bl := quant.Formats[t].BlockLen; bl > 1 && s.Cols()%bl != 0 {
 			return quant.F16
+		}
+		if t == quant.Q4_0_4_4 && s.Rows()%4 != 0 {
+			return quant.Q4_0
 		}
 		return t
 	}
@@ -167,10 +172,29 @@ const chunkValues = 1 << 18
 // writeRows writes a rows × cols tensor of type typ, filling and quantizing
 // chunks of rows in parallel and writing them in order, so the bytes do not
 // depend on the number of CPUs.
+//
+// Q4_0_4_4 is quantized as Q4_0 and repacked, in chunks of whole groups of
+// four rows (rows must then be a multiple of 4, which TypeFor ensures).
 func writeRows(out io.Writer, typ quant.Type, rows, cols int64, fill rowFiller) error {
 	f := quant.Formats[typ]
 	rowBytes := cols / f.BlockLen * f.BlockBytes
 	cr := min(max(1, chunkValues/cols), rows)
+	quantize := f.Quantize
+	if typ == quant.Q4_0_4_4 {
+		if rows%4 != 0 {
+			return fmt.Errorf("q4_0_4x4 needs a multiple of 4 rows, got %d", rows)
+		}
+		cr = max(4, cr&^3)
+		q4 := quant.Formats[quant.Q4_0].Quantize
+		quantize = func(dst []byte, src []float32) {
+			tmp := make([]byte, len(dst))
+			q4(tmp, src)
+			n := int(int64(len(src)) / cols)
+			if err := quant.RepackQ4_0_4x4(dst, tmp, n, int(cols)); err != nil {
+				panic(err) // whole groups by construction
+			}
+		}
+	}
 	nChunks := (rows + cr - 1) / cr
 	par := int64(min(runtime.GOMAXPROCS(0), 8))
 	par = min(par, nChunks)
@@ -192,7 +216,7 @@ func writeRows(out io.Writer, typ quant.Type, rows, cols int64, fill rowFiller) 
 				r1 := min(rows, r0+cr)
 				v := vals[j][:(r1-r0)*cols]
 				if errs[j] = fill(v, r0, r1); errs[j] == nil {
-					f.Quantize(bufs[j][:(r1-r0)*rowBytes], v)
+					quantize(bufs[j][:(r1-r0)*rowBytes], v)
 				}
 			}()
 		}

@@ -201,6 +201,7 @@ func TestConvertTinyTypes(t *testing.T) {
 		{quant.BF16, quant.BF16, 32},
 		{quant.Q8_0, quant.Q8_0, 7},
 		{quant.Q4_0, quant.Q8_0, 2},
+		{quant.Q4_0_4_4, quant.Q8_0, 33},
 	} {
 		t.Run(tc.typ.String(), func(t *testing.T) {
 			f, c := convertBytes(t, dir, Options{Type: tc.typ})
@@ -211,6 +212,9 @@ func TestConvertTinyTypes(t *testing.T) {
 				switch s.Kind {
 				case Matrix:
 					want = tc.typ
+					if want == quant.Q4_0_4_4 && s.Rows()%4 != 0 {
+						want = quant.Q4_0
+					}
 				case TokenEmbd:
 					want = tc.embd
 				}
@@ -223,7 +227,16 @@ func TestConvertTinyTypes(t *testing.T) {
 					t.Fatal(err)
 				}
 				exp := make([]byte, len(got))
-				quant.Formats[want].Quantize(exp, sourceFloats(t, st, s.HF))
+				if want == quant.Q4_0_4_4 {
+					// Q4_0, then the rows interleaved in fours.
+					q4 := make([]byte, len(got))
+					quant.Formats[quant.Q4_0].Quantize(q4, sourceFloats(t, st, s.HF))
+					if err := quant.RepackQ4_0_4x4(exp, q4, int(s.Rows()), int(s.Cols())); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					quant.Formats[want].Quantize(exp, sourceFloats(t, st, s.HF))
+				}
 				if !bytes.Equal(got, exp) {
 					t.Errorf("%s: bytes differ from the reference %s quantizer", s.GGUF, want)
 				}

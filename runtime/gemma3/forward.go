@@ -6,7 +6,6 @@ import (
 	"math"
 
 	"lookout/kernels"
-	"lookout/quant"
 )
 
 // The Gemma 3 decoder, top to bottom, as llama.cpp builds it
@@ -78,14 +77,13 @@ func (s *Session) Forward(tokens []int32, all bool) ([]float32, error) {
 	// Q8_0: d·q), then ggml_scale by sqrtf(n_embd) in F32.
 	x := grow(&b.x, n*E)
 	emb := m.Weights.TokenEmbd
-	deq := quant.Formats[emb.Type].Dequantize
 	embScale := float32(math.Sqrt(float64(float32(E))))
 	for t, id := range tokens {
 		if id < 0 || int(id) >= c.NVocab {
 			return nil, fmt.Errorf("gemma3: token id %d at batch index %d out of range [0,%d)", id, t, c.NVocab)
 		}
 		row := x[t*E : (t+1)*E]
-		deq(row, emb.Row(int(id)))
+		emb.DequantizeRow(row, int(id))
 		kernels.Scale(row, row, embScale)
 	}
 

@@ -53,7 +53,11 @@ const RandomSigma = 0.02
 func RandomWriter(name string, c Config, typ quant.Type, vocab *gguf.File, seed uint64) (*gguf.Writer, error) {
 	ft, ok := fileTypes[typ]
 	if !ok || !slices.Contains(matrixTypes, typ) {
-		return nil, fmt.Errorf("gemma3: random model: weight type %s not supported (f32, f16, bf16, q8_0, q4_0)", typ)
+		hint := ""
+		if typ == quant.Q4_0_4_4 {
+			hint = "; write q4_0 and repack it with `lookout quantize --type q4_0_4x4`"
+		}
+		return nil, fmt.Errorf("gemma3: random model: weight type %s not supported (f32, f16, bf16, q8_0, q4_0)%s", typ, hint)
 	}
 	bl := int(quant.Formats[typ].BlockLen)
 	for _, d := range []int{c.NEmbd, c.NFF, c.NHead * c.HeadDimV} {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"lookout/kernels"
-	"lookout/quant"
 )
 
 // The two towers top to bottom, as HF modeling_siglip.py computes them.
@@ -106,9 +105,8 @@ func (s *Session) EncodeTokens(ids []int32) ([]float32, error) {
 	// token_embedding[ids] (rows dequantized from the file's type) +
 	// position_embedding[0..T-1].
 	x := grow(&b.x, T*D)
-	deq := quant.Formats[w.TokenEmbd.Type].Dequantize
 	for t, id := range ids {
-		deq(x[t*D:(t+1)*D], w.TokenEmbd.Row(int(id))) // TokenEmbd [V][D]
+		w.TokenEmbd.DequantizeRow(x[t*D:(t+1)*D], int(id)) // TokenEmbd [V][D]
 	}
 	kernels.Add(x, x, w.Pos) // Pos [T][D]
 	s.trace("text", 0, x)

@@ -238,3 +238,28 @@ func TestThreadsAgree(t *testing.T) {
 		m.Close()
 	}
 }
+
+// TestQ4_0_4x4SameAsQ4_0 converts the tiny model to q4_0 and to q4_0_4x4
+// (the same Q4_0 blocks with rows interleaved in fours for the ARM kernels)
+// and checks that both give the same embeddings bit for bit, on this CPU's
+// kernels (under qemu: NEON and SDOT).
+func TestQ4_0_4x4SameAsQ4_0(t *testing.T) {
+	var res [2]towerResult
+	for i, typ := range []quant.Type{quant.Q4_0, quant.Q4_0_4_4} {
+		f := convertTiny(t, typ)
+		if typ == quant.Q4_0_4_4 {
+			if ti, _ := f.Tensor("v.blk.0.ffn_up.weight"); ti.Type != quant.Q4_0_4_4 {
+				t.Fatalf("v.blk.0.ffn_up.weight is %s, want q4_0_4x4", ti.Type)
+			}
+		}
+		m, err := New(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res[i] = runGoldenInputs(t, m, nil)
+		m.Close()
+	}
+	if !slices.Equal(flat(res[0].image), flat(res[1].image)) || !slices.Equal(flat(res[0].text), flat(res[1].text)) {
+		t.Error("q4_0_4x4 embeddings differ from q4_0's")
+	}
+}

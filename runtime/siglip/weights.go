@@ -71,7 +71,7 @@ type Weights struct {
 
 // matrixTypes are the weight types the matrix kernels multiply; the token
 // embedding takes the same set (its rows are dequantized one at a time).
-var matrixTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0}
+var matrixTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_0_4_4}
 
 // binder looks tensors up by name, checks shape and type, and collects
 // every problem so that one error lists them all.

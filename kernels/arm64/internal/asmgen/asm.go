@@ -27,6 +27,7 @@ type File struct {
 func Generate() []File {
 	return []File{
 		{"dot_q_arm64.s", genQuantDots()},
+		{"dot_q4x4_arm64.s", genQ4x4()},
 		{"dot_f_arm64.s", genFloatDots()},
 		{"quant_arm64.s", genQuantize()},
 		{"gemm_f_arm64.s", genFloatGemm()},

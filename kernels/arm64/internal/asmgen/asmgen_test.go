@@ -31,6 +31,12 @@ func samples() []inst {
 		out = append(out, fmin(d, n, m), fsub(d, n, m), fdiv(d, n, m), fmls(d, n, m),
 			sshrS(d, n, 1), sshrS(d, n, 23), sshrS(d, n, 32), dupS0(d, n))
 	}
+	// The encoders of the Q4_0_4_4 kernels (q4x4.go).
+	for _, r := range [][3]int{{0, 0, 0}, {31, 31, 31}, {1, 2, 3}, {17, 9, 30}, {24, 4, 20}} {
+		d, n, m := r[0], r[1], r[2]
+		out = append(out, sdotElem(d, n, m, 0), sdotElem(d, n, m, 1), sdotElem(d, n, m, 2), sdotElem(d, n, m, 3),
+			sshrB(d, n, 1), sshrB(d, n, 4), sshrB(d, n, 8), saddlpH(d, n))
+	}
 	return out
 }
 
@@ -215,6 +221,46 @@ var gnuGolden = []struct {
 	{"sshr v24.4s, v4.4s, #23", 0x4f290498},
 	{"sshr v24.4s, v4.4s, #32", 0x4f200498},
 	{"dup v24.4s, v4.s[0]", 0x4e040498},
+	{"sdot v0.4s, v0.16b, v0.4b[0]", 0x4f80e000},
+	{"sdot v0.4s, v0.16b, v0.4b[1]", 0x4fa0e000},
+	{"sdot v0.4s, v0.16b, v0.4b[2]", 0x4f80e800},
+	{"sdot v0.4s, v0.16b, v0.4b[3]", 0x4fa0e800},
+	{"sshr v0.16b, v0.16b, #1", 0x4f0f0400},
+	{"sshr v0.16b, v0.16b, #4", 0x4f0c0400},
+	{"sshr v0.16b, v0.16b, #8", 0x4f080400},
+	{"saddlp v0.4s, v0.8h", 0x4e602800},
+	{"sdot v31.4s, v31.16b, v31.4b[0]", 0x4f9fe3ff},
+	{"sdot v31.4s, v31.16b, v31.4b[1]", 0x4fbfe3ff},
+	{"sdot v31.4s, v31.16b, v31.4b[2]", 0x4f9febff},
+	{"sdot v31.4s, v31.16b, v31.4b[3]", 0x4fbfebff},
+	{"sshr v31.16b, v31.16b, #1", 0x4f0f07ff},
+	{"sshr v31.16b, v31.16b, #4", 0x4f0c07ff},
+	{"sshr v31.16b, v31.16b, #8", 0x4f0807ff},
+	{"saddlp v31.4s, v31.8h", 0x4e602bff},
+	{"sdot v1.4s, v2.16b, v3.4b[0]", 0x4f83e041},
+	{"sdot v1.4s, v2.16b, v3.4b[1]", 0x4fa3e041},
+	{"sdot v1.4s, v2.16b, v3.4b[2]", 0x4f83e841},
+	{"sdot v1.4s, v2.16b, v3.4b[3]", 0x4fa3e841},
+	{"sshr v1.16b, v2.16b, #1", 0x4f0f0441},
+	{"sshr v1.16b, v2.16b, #4", 0x4f0c0441},
+	{"sshr v1.16b, v2.16b, #8", 0x4f080441},
+	{"saddlp v1.4s, v2.8h", 0x4e602841},
+	{"sdot v17.4s, v9.16b, v30.4b[0]", 0x4f9ee131},
+	{"sdot v17.4s, v9.16b, v30.4b[1]", 0x4fbee131},
+	{"sdot v17.4s, v9.16b, v30.4b[2]", 0x4f9ee931},
+	{"sdot v17.4s, v9.16b, v30.4b[3]", 0x4fbee931},
+	{"sshr v17.16b, v9.16b, #1", 0x4f0f0531},
+	{"sshr v17.16b, v9.16b, #4", 0x4f0c0531},
+	{"sshr v17.16b, v9.16b, #8", 0x4f080531},
+	{"saddlp v17.4s, v9.8h", 0x4e602931},
+	{"sdot v24.4s, v4.16b, v20.4b[0]", 0x4f94e098},
+	{"sdot v24.4s, v4.16b, v20.4b[1]", 0x4fb4e098},
+	{"sdot v24.4s, v4.16b, v20.4b[2]", 0x4f94e898},
+	{"sdot v24.4s, v4.16b, v20.4b[3]", 0x4fb4e898},
+	{"sshr v24.16b, v4.16b, #1", 0x4f0f0498},
+	{"sshr v24.16b, v4.16b, #4", 0x4f0c0498},
+	{"sshr v24.16b, v4.16b, #8", 0x4f080498},
+	{"saddlp v24.4s, v4.8h", 0x4e602898},
 }
 
 // TestEncodersGolden checks every encoder against GNU as's encodings.

@@ -104,34 +104,10 @@ func (k qdot) genX4x2(g *builder) {
 	for _, v := range []int{12, 13, 14, 15, 16, 17, 18, 19, 21, 23, 24, 25, 26, 27} {
 		g.vzero(v)
 	}
-	g.opWhy("LSR $2, R20, R6", "")
-	g.opWhy("LSL $1, R6, R6", "2-block iterations over the first nb − nb%4 blocks")
-	g.opWhy("CBZ R6, tail", "")
-	g.blank()
-	for _, l := range gemmNotes[name] {
-		g.comment(l)
-	}
-	g.label("loop2")
-	k.x4x2Block(g, 0)
-	g.quiet = true
-	k.x4x2Block(g, 1)
-	g.quiet = false
-	g.opWhy("SUBS $1, R6, R6", "")
-	g.opWhy("BNE loop2", "")
-	g.blank()
-	g.label("tail")
-	g.opWhy("AND $3, R20, R6", "the last nb%4 blocks, into the even accumulators")
-	g.opWhy("CBZ R6, fin", "")
-	g.label("loop1")
-	g.quiet = true
-	k.x4x2Block(g, 0)
-	g.quiet = false
-	g.vmov(20, 21)
-	g.vmov(22, 23)
-	g.opWhy("SUBS $1, R6, R6", "")
-	g.opWhy("BNE loop1", "")
-	g.blank()
-	g.label("fin")
+	pairBlockLoops(g, gemmNotes[name], func(b int) { k.x4x2Block(g, b) }, func() {
+		g.vmov(20, 21)
+		g.vmov(22, 23)
+	})
 	g.word(fadd(24, 24, 25))
 	g.word(fadd(26, 26, 27))
 	g.vst1(24, "S4", 0)
@@ -274,4 +250,44 @@ func (k qdot) x4x2Block(g *builder, b int) {
 	k.scvtf(g, 11)
 	g.vfmla(0, 10, 24+b)
 	g.vfmla(1, 11, 26+b)
+}
+
+// pairBlockLoops emits the block loops of the MatMul micro-kernels (nb in
+// R20, R6 the counter, labels loop2, tail, loop1, fin): iterations of two
+// blocks, block(0) into the even accumulators and block(1) into the odd
+// ones, over the first nb − nb%4 blocks, then the last nb%4 blocks one at a
+// time into the even accumulators, each followed by tailStep (the register
+// moves the one-block loop needs; nil for none). This is the float order of
+// the x4 kernels, which the micro-kernels must reproduce bit for bit. notes
+// go above the hot loop; the code after it starts at label fin.
+func pairBlockLoops(g *builder, notes []string, block func(b int), tailStep func()) {
+	g.opWhy("LSR $2, R20, R6", "")
+	g.opWhy("LSL $1, R6, R6", "2-block iterations over the first nb − nb%4 blocks")
+	g.opWhy("CBZ R6, tail", "")
+	g.blank()
+	for _, l := range notes {
+		g.comment(l)
+	}
+	g.label("loop2")
+	block(0)
+	g.quiet = true
+	block(1)
+	g.quiet = false
+	g.opWhy("SUBS $1, R6, R6", "")
+	g.opWhy("BNE loop2", "")
+	g.blank()
+	g.label("tail")
+	g.opWhy("AND $3, R20, R6", "the last nb%4 blocks, into the even accumulators")
+	g.opWhy("CBZ R6, fin", "")
+	g.label("loop1")
+	g.quiet = true
+	block(0)
+	g.quiet = false
+	if tailStep != nil {
+		tailStep()
+	}
+	g.opWhy("SUBS $1, R6, R6", "")
+	g.opWhy("BNE loop1", "")
+	g.blank()
+	g.label("fin")
 }
