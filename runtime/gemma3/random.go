@@ -12,6 +12,7 @@ import (
 
 	"lookout/quant"
 	"lookout/quant/gguf"
+	"lookout/runtime/weights"
 )
 
 // Presets are the shapes gen-random writes: "tiny" is the test model of
@@ -52,7 +53,7 @@ const RandomSigma = 0.02
 // the same seed gives the same file.
 func RandomWriter(name string, c Config, typ quant.Type, vocab *gguf.File, seed uint64) (*gguf.Writer, error) {
 	ft, ok := fileTypes[typ]
-	if !ok || !slices.Contains(matrixTypes, typ) {
+	if !ok || !slices.Contains(weights.MatrixTypes, typ) {
 		hint := ""
 		if typ == quant.Q4_0_4_4 {
 			hint = "; write q4_0 and repack it with `lookout quantize --type q4_0_4x4`"

@@ -9,6 +9,7 @@ import (
 	"lookout/internal/golden"
 	"lookout/quant"
 	"lookout/quant/convert"
+	"lookout/runtime/weights"
 )
 
 // TestRealTensorNames checks that the tensors this package binds for the
@@ -51,8 +52,8 @@ func TestRealTensorNames(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b := &binder{f: f, want: map[string][]int64{}}
-	b.weights(c)
+	b := &weights.Binder{File: f, Asked: map[string][]int64{}}
+	bindTowers(b, c)
 
 	want := map[string][]int64{}
 	for hf, shape := range real.Tensors {
@@ -75,7 +76,7 @@ func TestRealTensorNames(t *testing.T) {
 		want[name] = dims
 	}
 	for name, dims := range want {
-		got, ok := b.want[name]
+		got, ok := b.Asked[name]
 		switch {
 		case !ok:
 			t.Errorf("%s (from the real checkpoint) is not bound", name)
@@ -83,12 +84,12 @@ func TestRealTensorNames(t *testing.T) {
 			t.Errorf("%s: bound with dims %v, the real checkpoint gives %v", name, got, dims)
 		}
 	}
-	for name := range b.want {
+	for name := range b.Asked {
 		if _, ok := want[name]; !ok {
 			t.Errorf("%s is bound but not in the real checkpoint", name)
 		}
 	}
-	if len(b.want) != 406 {
-		t.Errorf("%d tensors bound, want 406 (408 less the two scalars)", len(b.want))
+	if len(b.Asked) != 406 {
+		t.Errorf("%d tensors bound, want 406 (408 less the two scalars)", len(b.Asked))
 	}
 }

@@ -1,13 +1,11 @@
 package siglip
 
 import (
-	"errors"
 	"fmt"
-	"slices"
 
 	"lookout/kernels"
-	"lookout/quant"
 	"lookout/quant/gguf"
+	"lookout/runtime/weights"
 )
 
 // Block holds the tensors of one pre-LN encoder layer (GGUF prefix
@@ -69,104 +67,20 @@ type Weights struct {
 	Text   TextWeights
 }
 
-// matrixTypes are the weight types the matrix kernels multiply; the token
-// embedding takes the same set (its rows are dequantized one at a time).
-var matrixTypes = []quant.Type{quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0, quant.Q4_0_4_4}
-
-// binder looks tensors up by name, checks shape and type, and collects
-// every problem so that one error lists them all.
-type binder struct {
-	f    *gguf.File
-	errs []error
-	want map[string][]int64 // every tensor asked for, with its ggml dims
-}
-
-func (b *binder) fail(name, format string, args ...any) {
-	b.errs = append(b.errs, fmt.Errorf("tensor %q: %s", name, fmt.Sprintf(format, args...)))
-}
-
-// info returns the named tensor after checking its ggml dims.
-func (b *binder) info(name string, dims ...int) (gguf.TensorInfo, bool) {
-	want := make([]int64, len(dims))
-	for i, d := range dims {
-		want[i] = int64(d)
-	}
-	if b.want != nil {
-		b.want[name] = want
-	}
-	t, ok := b.f.Tensor(name)
-	if !ok {
-		b.fail(name, "missing")
-		return t, false
-	}
-	if !slices.Equal(t.Dims, want) {
-		b.fail(name, "shape %v, want %v", t.Dims, want)
-		return t, false
-	}
-	return t, true
-}
-
-// vector binds an F32 tensor of the given ggml dims as a flat view.
-func (b *binder) vector(name string, dims ...int) []float32 {
-	t, ok := b.info(name, dims...)
-	if !ok {
-		return nil
-	}
-	v, err := b.f.Float32s(t)
-	if err != nil {
-		b.fail(name, "%v", err)
-		return nil
-	}
-	return v
-}
-
-// matrix binds a rows×cols weight (ggml dims [cols, rows]) of a type the
-// kernels take, as a zero-copy view.
-func (b *binder) matrix(name string, rows, cols int) kernels.Matrix {
-	t, ok := b.info(name, cols, rows)
-	if !ok {
-		return kernels.Matrix{}
-	}
-	if !slices.Contains(matrixTypes, t.Type) {
-		b.fail(name, "type %s, want one of %v", t.Type, matrixTypes)
-		return kernels.Matrix{}
-	}
-	data, err := b.f.Data(t)
-	if err != nil {
-		b.fail(name, "%v", err)
-		return kernels.Matrix{}
-	}
-	m, err := kernels.NewMatrix(t.Type, rows, cols, data)
-	if err != nil {
-		b.fail(name, "%v", err)
-	}
-	return m
-}
-
-// rowRange returns rows [r0, r1) of m as a matrix of its own (a sub-slice
-// of the same mapping).
-func rowRange(m kernels.Matrix, r0, r1 int) kernels.Matrix {
-	if m.Data == nil {
-		return kernels.Matrix{}
-	}
-	rb := m.RowBytes()
-	return kernels.Matrix{Type: m.Type, Rows: r1 - r0, Cols: m.Cols, Data: m.Data[r0*rb : r1*rb : r1*rb]}
-}
-
 // blocks binds n encoder layers named prefix+"blk.L.".
-func (b *binder) blocks(prefix string, n, d, m int) []Block {
+func bindBlocks(b *weights.Binder, prefix string, n, d, m int) []Block {
 	out := make([]Block, n)
 	for l := range out {
 		p := fmt.Sprintf("%sblk.%d.", prefix, l)
 		out[l] = Block{
-			LN1W: b.vector(p+"ln1.weight", d), LN1B: b.vector(p+"ln1.bias", d),
-			Q: b.matrix(p+"attn_q.weight", d, d), QB: b.vector(p+"attn_q.bias", d),
-			K: b.matrix(p+"attn_k.weight", d, d), KB: b.vector(p+"attn_k.bias", d),
-			V: b.matrix(p+"attn_v.weight", d, d), VB: b.vector(p+"attn_v.bias", d),
-			Out: b.matrix(p+"attn_out.weight", d, d), OutB: b.vector(p+"attn_out.bias", d),
-			LN2W: b.vector(p+"ln2.weight", d), LN2B: b.vector(p+"ln2.bias", d),
-			Up: b.matrix(p+"ffn_up.weight", m, d), UpB: b.vector(p+"ffn_up.bias", m),
-			Down: b.matrix(p+"ffn_down.weight", d, m), DownB: b.vector(p+"ffn_down.bias", d),
+			LN1W: b.Vector(p+"ln1.weight", d), LN1B: b.Vector(p+"ln1.bias", d),
+			Q: b.Matrix(p+"attn_q.weight", d, d), QB: b.Vector(p+"attn_q.bias", d),
+			K: b.Matrix(p+"attn_k.weight", d, d), KB: b.Vector(p+"attn_k.bias", d),
+			V: b.Matrix(p+"attn_v.weight", d, d), VB: b.Vector(p+"attn_v.bias", d),
+			Out: b.Matrix(p+"attn_out.weight", d, d), OutB: b.Vector(p+"attn_out.bias", d),
+			LN2W: b.Vector(p+"ln2.weight", d), LN2B: b.Vector(p+"ln2.bias", d),
+			Up: b.Matrix(p+"ffn_up.weight", m, d), UpB: b.Vector(p+"ffn_up.bias", m),
+			Down: b.Matrix(p+"ffn_down.weight", d, m), DownB: b.Vector(p+"ffn_down.bias", d),
 		}
 	}
 	return out
@@ -175,44 +89,44 @@ func (b *binder) blocks(prefix string, n, d, m int) []Block {
 // bindWeights binds every tensor of a SigLIP model described by c. The error
 // lists every missing or mismatched tensor and names the file.
 func bindWeights(f *gguf.File, c Config) (Weights, error) {
-	b := &binder{f: f}
-	w := b.weights(c)
-	if len(b.errs) > 0 {
-		return Weights{}, fmt.Errorf("siglip: %s: %d tensor problems:\n%w", f.Path, len(b.errs), errors.Join(b.errs...))
+	b := &weights.Binder{File: f}
+	w := bindTowers(b, c)
+	if err := b.Err("siglip"); err != nil {
+		return Weights{}, err
 	}
 	return w, nil
 }
 
-// weights binds both towers, collecting problems in b.errs.
-func (b *binder) weights(c Config) Weights {
+// bindTowers binds both towers, collecting problems in b.
+func bindTowers(b *weights.Binder, c Config) Weights {
 	vc, tc := c.Vision, c.Text
 	d, m, p := vc.Hidden, vc.FF, vc.PatchSize
-	qkv := b.matrix("v.head.attn_qkv.weight", 3*d, d)
-	qkvB := b.vector("v.head.attn_qkv.bias", 3*d)
+	qkv := b.Matrix("v.head.attn_qkv.weight", 3*d, d)
+	qkvB := b.Vector("v.head.attn_qkv.bias", 3*d)
 	v := VisionWeights{
-		PatchW: b.matrix("v.patch_embd.weight", d, vc.Channels*p*p),
-		PatchB: b.vector("v.patch_embd.bias", d),
-		Pos:    b.vector("v.position_embd.weight", d, vc.Patches()),
-		Blocks: b.blocks("v.", vc.Layers, d, m),
-		PostW:  b.vector("v.post_ln.weight", d), PostB: b.vector("v.post_ln.bias", d),
-		Probe:   b.vector("v.head.probe", d),
-		HeadQ:   rowRange(qkv, 0, d),
-		HeadKV:  rowRange(qkv, d, 3*d),
-		HeadOut: b.matrix("v.head.attn_out.weight", d, d), HeadOutB: b.vector("v.head.attn_out.bias", d),
-		HeadLNW: b.vector("v.head.ln.weight", d), HeadLNB: b.vector("v.head.ln.bias", d),
-		HeadUp: b.matrix("v.head.ffn_up.weight", m, d), HeadUpB: b.vector("v.head.ffn_up.bias", m),
-		HeadDown: b.matrix("v.head.ffn_down.weight", d, m), HeadDownB: b.vector("v.head.ffn_down.bias", d),
+		PatchW: b.Matrix("v.patch_embd.weight", d, vc.Channels*p*p),
+		PatchB: b.Vector("v.patch_embd.bias", d),
+		Pos:    b.Vector("v.position_embd.weight", d, vc.Patches()),
+		Blocks: bindBlocks(b, "v.", vc.Layers, d, m),
+		PostW:  b.Vector("v.post_ln.weight", d), PostB: b.Vector("v.post_ln.bias", d),
+		Probe:   b.Vector("v.head.probe", d),
+		HeadQ:   b.Rows("v.head.attn_qkv.weight", qkv, 0, d),
+		HeadKV:  b.Rows("v.head.attn_qkv.weight", qkv, d, 3*d),
+		HeadOut: b.Matrix("v.head.attn_out.weight", d, d), HeadOutB: b.Vector("v.head.attn_out.bias", d),
+		HeadLNW: b.Vector("v.head.ln.weight", d), HeadLNB: b.Vector("v.head.ln.bias", d),
+		HeadUp: b.Matrix("v.head.ffn_up.weight", m, d), HeadUpB: b.Vector("v.head.ffn_up.bias", m),
+		HeadDown: b.Matrix("v.head.ffn_down.weight", d, m), HeadDownB: b.Vector("v.head.ffn_down.bias", d),
 	}
 	if qkvB != nil {
 		v.HeadQB, v.HeadKVB = qkvB[:d:d], qkvB[d:]
 	}
 	td := tc.Hidden
 	t := TextWeights{
-		TokenEmbd: b.matrix("t.token_embd.weight", tc.Vocab, td),
-		Pos:       b.vector("t.position_embd.weight", td, tc.Context),
-		Blocks:    b.blocks("t.", tc.Layers, td, tc.FF),
-		PostW:     b.vector("t.post_ln.weight", td), PostB: b.vector("t.post_ln.bias", td),
-		Head: b.matrix("t.head.weight", tc.Projection, td), HeadB: b.vector("t.head.bias", tc.Projection),
+		TokenEmbd: b.Matrix("t.token_embd.weight", tc.Vocab, td),
+		Pos:       b.Vector("t.position_embd.weight", td, tc.Context),
+		Blocks:    bindBlocks(b, "t.", tc.Layers, td, tc.FF),
+		PostW:     b.Vector("t.post_ln.weight", td), PostB: b.Vector("t.post_ln.bias", td),
+		Head: b.Matrix("t.head.weight", tc.Projection, td), HeadB: b.Vector("t.head.bias", tc.Projection),
 	}
 	return Weights{Vision: v, Text: t}
 }
