@@ -87,7 +87,11 @@ func runGenRandom(args []string, stdout, stderr io.Writer) error {
 	switch typ {
 	case quant.F32, quant.F16, quant.BF16, quant.Q8_0, quant.Q4_0:
 	default:
-		return fmt.Errorf("%w: --type %s not supported (f32, f16, bf16, q8_0, q4_0)", errUsage, typ)
+		hint := ""
+		if typ == quant.Q4_0_4_4 {
+			hint = "; write q4_0 and repack it with `lookout quantize --type q4_0_4x4`"
+		}
+		return fmt.Errorf("%w: --type %s not supported for gemma3 (f32, f16, bf16, q8_0, q4_0)%s", errUsage, typ, hint)
 	}
 	if *vocab == "" {
 		p, ok := findDefaultVocab()
