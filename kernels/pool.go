@@ -209,7 +209,7 @@ func (p *Pool) run(n int, t task) {
 	if parts > 1 {
 		p.target += uint64(parts - 1)
 		gen := p.state.Load()>>partsBits + 1
-		p.state.Store(gen<<partsBits | uint64(parts))
+		p.state.Swap(gen<<partsBits | uint64(parts)) // a full barrier, see wait
 		for _, w := range p.workers[:parts-1] {
 			w.wakeUp()
 		}
@@ -247,8 +247,22 @@ func runChunk(t task, start, end int, pp **PoolPanic) {
 // wait returns when every worker of the current call has finished: it spins,
 // then parks on done. The worker that brings finished to target wakes it only
 // if it announced, through waiting, that it parks for that very target; both
-// sides store before they load (sequentially consistent atomics), so one of
+// sides write before they read (sequentially consistent atomics), so one of
 // them always sees the other and no wake-up is lost.
+//
+// The writes of both handshakes (waiting here, sleeping in await, state in
+// run and Close) are read-modify-writes (Swap, Add, CompareAndSwap), not
+// Stores. Go's atomics are sequentially consistent either way on hardware,
+// but the handshake rests on a write not passing the later read of another
+// word, the one ordering an emulator can lose: on arm64 a Store is STLR and
+// a Load LDAR, which ARMv8 keeps in order, but qemu-user puts STLR's barrier
+// before the store and LDAR's after the load, so on an x86 host the store
+// can still sit in the store buffer when the load reads. qemu runs every
+// read-modify-write as a locked host instruction, a full barrier. A Run
+// under qemu-aarch64 (cortex-a72) once waited forever in make test, its
+// worker parked; nothing else in the pool explains that. On x86 a Store
+// already is an XCHG, and on ARM a swap costs what a store-release does, so
+// this costs nothing.
 func (p *Pool) wait() {
 	for i := range spinLoads {
 		if p.finished.Load() == p.target {
@@ -258,7 +272,7 @@ func (p *Pool) wait() {
 			runtime.Gosched()
 		}
 	}
-	p.waiting.Store(p.target)
+	p.waiting.Swap(p.target) // a full barrier, see above
 	if p.finished.Load() == p.target {
 		if !p.waiting.CompareAndSwap(p.target, 0) {
 			<-p.done // the last worker claimed the wake-up: take it
@@ -316,7 +330,7 @@ func (p *Pool) await(w *worker, seen uint64) uint64 {
 		}
 	}
 	for {
-		w.sleeping.Store(true)
+		w.sleeping.Swap(true) // a full barrier, see wait
 		if s := p.state.Load(); s>>partsBits != seen {
 			if !w.sleeping.CompareAndSwap(true, false) {
 				<-w.wake // a waker claimed us and sends one wake-up: take it
@@ -346,7 +360,7 @@ func (p *Pool) Close() {
 		return
 	}
 	gen := p.state.Load()>>partsBits + 1
-	p.state.Store(gen << partsBits) // zero parts: exit
+	p.state.Swap(gen << partsBits) // zero parts: exit (a full barrier, see wait)
 	for _, w := range p.workers {
 		w.wakeUp()
 	}
