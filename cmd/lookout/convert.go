@@ -121,14 +121,22 @@ func addSigLIPTokenizer(w *gguf.Writer, tok *tokenizer.Tokenizer, vocab int) err
 
 // typeSummary counts the tensors of each type: "172 tensors: 92 f32, 80 q8_0".
 func typeSummary(c convert.Config, o convert.Options) string {
+	var types []quant.Type
+	for _, s := range convert.SigLIPTensors(c) {
+		types = append(types, convert.TypeFor(s, o))
+	}
+	return countTypes(types)
+}
+
+// countTypes words a list of tensor types as "172 tensors: 92 f32, 80 q8_0".
+func countTypes(types []quant.Type) string {
 	count := map[quant.Type]int{}
-	specs := convert.SigLIPTensors(c)
-	for _, s := range specs {
-		count[convert.TypeFor(s, o)]++
+	for _, t := range types {
+		count[t]++
 	}
 	var parts []string
 	for _, t := range slices.Sorted(maps.Keys(count)) {
 		parts = append(parts, fmt.Sprintf("%d %s", count[t], t))
 	}
-	return fmt.Sprintf("%d tensors: %s", len(specs), strings.Join(parts, ", "))
+	return fmt.Sprintf("%d tensors: %s", len(types), strings.Join(parts, ", "))
 }

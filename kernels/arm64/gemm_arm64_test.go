@@ -31,18 +31,8 @@ var gemmKernels = []gemmKernel{
 // the output rows.
 func TestGemmKernels(t *testing.T) {
 	for _, k := range gemmKernels {
-		t.Run(k.name, func(t *testing.T) {
-			if k.dotprod {
-				needDotProd(t)
-			}
-			r := rand.New(rand.NewPCG(3, uint64(len(k.name))))
-			for _, nb := range testBlockCounts {
-				for sk := range numScaleKinds {
-					for vk := range numValKinds {
-						checkGemm(t, r, k, nb, 1+r.IntN(3), sk, vk)
-					}
-				}
-			}
+		eachCase(t, k.name, k.dotprod, 3, func(t *testing.T, r *rand.Rand, nb, sk, vk int) {
+			checkGemm(t, r, k, nb, 1+r.IntN(3), sk, vk)
 		})
 	}
 }

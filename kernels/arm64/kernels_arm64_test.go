@@ -241,6 +241,25 @@ func guardedOut() (*[4]float32, func() error) {
 	}
 }
 
+// eachCase runs check as subtest name for every block count of
+// testBlockCounts and every scale and value kind, with a generator seeded
+// by seed and the name; dotprod kernels are skipped where SDOT is missing.
+func eachCase(t *testing.T, name string, dotprod bool, seed uint64, check func(t *testing.T, r *rand.Rand, nb, sk, vk int)) {
+	t.Run(name, func(t *testing.T) {
+		if dotprod {
+			needDotProd(t)
+		}
+		r := rand.New(rand.NewPCG(seed, uint64(len(name))))
+		for _, nb := range testBlockCounts {
+			for sk := range numScaleKinds {
+				for vk := range numValKinds {
+					check(t, r, nb, sk, vk)
+				}
+			}
+		}
+	})
+}
+
 var testBlockCounts = func() []int {
 	var n []int
 	for i := 0; i <= 20; i++ {

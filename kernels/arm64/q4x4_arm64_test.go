@@ -55,18 +55,8 @@ func sameBits(a, b float32) bool { return math.Float32bits(a) == math.Float32bit
 // outputs.
 func TestQ4x4Dots(t *testing.T) {
 	for _, k := range q4x4Kernels {
-		t.Run(k.name, func(t *testing.T) {
-			if k.dotprod {
-				needDotProd(t)
-			}
-			r := rand.New(rand.NewPCG(11, uint64(len(k.name))))
-			for _, nb := range testBlockCounts {
-				for sk := range numScaleKinds {
-					for vk := range numValKinds {
-						checkQ4x4Dot(t, r, k, nb, sk, vk)
-					}
-				}
-			}
+		eachCase(t, k.name, k.dotprod, 11, func(t *testing.T, r *rand.Rand, nb, sk, vk int) {
+			checkQ4x4Dot(t, r, k, nb, sk, vk)
 		})
 	}
 }
@@ -163,18 +153,8 @@ func TestQ4x4WorstCase(t *testing.T) {
 // stride past four, with sentinels around and between the output rows.
 func TestQ4x4Gemm(t *testing.T) {
 	for _, k := range q4x4Kernels {
-		t.Run(k.name, func(t *testing.T) {
-			if k.dotprod {
-				needDotProd(t)
-			}
-			r := rand.New(rand.NewPCG(12, uint64(len(k.name))))
-			for _, nb := range testBlockCounts {
-				for sk := range numScaleKinds {
-					for vk := range numValKinds {
-						checkQ4x4Gemm(t, r, k, nb, 1+r.IntN(3), sk, vk)
-					}
-				}
-			}
+		eachCase(t, k.name, k.dotprod, 12, func(t *testing.T, r *rand.Rand, nb, sk, vk int) {
+			checkQ4x4Gemm(t, r, k, nb, 1+r.IntN(3), sk, vk)
 		})
 	}
 }

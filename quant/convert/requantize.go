@@ -3,6 +3,7 @@ package convert
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"lookout/quant"
@@ -63,51 +64,32 @@ func Requantize(in *gguf.File, o RequantizeOptions) (*gguf.Writer, []string, err
 	if err := w.Set("general.file_type", fileTypes[o.Type]); err != nil {
 		return nil, nil, err
 	}
-	var notes []string
-	var errs []string
+	var notes, errs []string
 	for _, t := range in.Tensors {
 		data, err := in.Data(t)
 		if err != nil {
 			return nil, nil, fmt.Errorf("convert: requantize %s: tensor %q: %w", in.Path, t.Name, err)
 		}
-		to := o.Type
-		if o.EmbeddingType != nil && strings.HasSuffix(t.Name, "token_embd.weight") {
-			to = *o.EmbeddingType
-		}
-		if !isMatrix(t) || t.Type == to {
-			if err := w.AddTensorFunc(t.Name, t.Type, t.Dims, released(in, t, copyBytes(data))); err != nil {
-				return nil, nil, err
+		to := t.Type
+		if isMatrix(t) {
+			var note string
+			if to, note = target(t, o); note != "" {
+				notes = append(notes, note)
 			}
-			continue
 		}
-		cols, rows := int(t.Dims[0]), int(t.Dims[1])
-		if !quant.Formats[t.Type].Supported() {
-			errs = append(errs, fmt.Sprintf("tensor %q is %s, which Lookout cannot decode", t.Name, t.Type))
-			continue
-		}
-		if int64(cols)%quant.Formats[to].BlockLen != 0 {
-			notes = append(notes, fmt.Sprintf("tensor %q stays %s: its %d columns are not whole %s blocks", t.Name, t.Type, cols, to))
-			if err := w.AddTensorFunc(t.Name, t.Type, t.Dims, released(in, t, copyBytes(data))); err != nil {
-				return nil, nil, err
-			}
-			continue
-		}
-		if to == quant.Q4_0_4_4 && rows%4 != 0 {
-			notes = append(notes, fmt.Sprintf("tensor %q becomes q4_0, not q4_0_4x4: its %d rows are not whole groups of 4", t.Name, rows))
-			to = quant.Q4_0
-			if t.Type == to {
-				if err := w.AddTensorFunc(t.Name, t.Type, t.Dims, released(in, t, copyBytes(data))); err != nil {
-					return nil, nil, err
-				}
+		write := copyBytes(data)
+		if to != t.Type {
+			switch {
+			case !quant.Formats[t.Type].Supported():
+				errs = append(errs, fmt.Sprintf("tensor %q is %s, which Lookout cannot decode", t.Name, t.Type))
+				continue
+			case lossy(t.Type, to) && !o.AllowRequantize:
+				errs = append(errs, fmt.Sprintf("tensor %q is already %s: converting it to %s rounds it twice (pass --allow-requantize, or start from an f16/bf16/f32 file)", t.Name, t.Type, to))
 				continue
 			}
+			write = requantWriter(t, to, data, int(t.Dims[1]), int(t.Dims[0]))
 		}
-		if lossy(t.Type, to) && !o.AllowRequantize {
-			errs = append(errs, fmt.Sprintf("tensor %q is already %s: converting it to %s rounds it twice (pass --allow-requantize, or start from an f16/bf16/f32 file)", t.Name, t.Type, to))
-			continue
-		}
-		write := released(in, t, requantWriter(t, to, data, rows, cols))
-		if err := w.AddTensorFunc(t.Name, to, t.Dims, write); err != nil {
+		if err := w.AddTensorFunc(t.Name, to, t.Dims, released(in, t, write)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -117,13 +99,28 @@ func Requantize(in *gguf.File, o RequantizeOptions) (*gguf.Writer, []string, err
 	return w, notes, nil
 }
 
-func isRequantType(t quant.Type) bool {
-	for _, r := range RequantTypes {
-		if r == t {
-			return true
-		}
+func isRequantType(t quant.Type) bool { return slices.Contains(RequantTypes, t) }
+
+// target returns the type Requantize gives the weight matrix t, and a note
+// when that is not the type asked for: a matrix whose rows are not whole
+// blocks of it keeps its type, one whose row count is not a multiple of 4
+// becomes Q4_0 instead of Q4_0_4_4.
+func target(t gguf.TensorInfo, o RequantizeOptions) (quant.Type, string) {
+	to := o.Type
+	if o.EmbeddingType != nil && strings.HasSuffix(t.Name, "token_embd.weight") {
+		to = *o.EmbeddingType
 	}
-	return false
+	if to == t.Type {
+		return to, ""
+	}
+	cols, rows := t.Dims[0], t.Dims[1]
+	if cols%quant.Formats[to].BlockLen != 0 {
+		return t.Type, fmt.Sprintf("tensor %q stays %s: its %d columns are not whole %s blocks", t.Name, t.Type, cols, to)
+	}
+	if to == quant.Q4_0_4_4 && rows%4 != 0 {
+		return quant.Q4_0, fmt.Sprintf("tensor %q becomes q4_0, not q4_0_4x4: its %d rows are not whole groups of 4", t.Name, rows)
+	}
+	return to, ""
 }
 
 // isMatrix reports whether t is a weight matrix Requantize converts.
@@ -131,11 +128,14 @@ func isMatrix(t gguf.TensorInfo) bool {
 	return len(t.Dims) == 2 && strings.HasSuffix(t.Name, ".weight") && t.Type != quant.F32
 }
 
+// q4Bytes reports whether t stores Q4_0 blocks (row-major or interleaved),
+// between which Requantize only moves bytes.
+func q4Bytes(t quant.Type) bool { return t == quant.Q4_0 || t == quant.Q4_0_4_4 }
+
 // lossy reports whether converting from to to rounds values that were
 // already rounded by a quantizer.
 func lossy(from, to quant.Type) bool {
-	q4 := func(t quant.Type) bool { return t == quant.Q4_0 || t == quant.Q4_0_4_4 }
-	if q4(from) && q4(to) {
+	if q4Bytes(from) && q4Bytes(to) {
 		return false
 	}
 	switch from {
@@ -175,7 +175,6 @@ func requantWriter(t gguf.TensorInfo, to quant.Type, data []byte, rows, cols int
 	return func(out io.Writer) error {
 		inRow := int(int64(cols) / quant.Formats[t.Type].BlockLen * quant.Formats[t.Type].BlockBytes)
 		outRow := int(int64(cols) / quant.Formats[to].BlockLen * quant.Formats[to].BlockBytes)
-		q4 := func(t quant.Type) bool { return t == quant.Q4_0 || t == quant.Q4_0_4_4 }
 		var f []float32
 		buf := make([]byte, requantRows*outRow)
 		tmp := make([]byte, requantRows*max(inRow, outRow))
@@ -185,7 +184,7 @@ func requantWriter(t gguf.TensorInfo, to quant.Type, data []byte, rows, cols int
 			dst := buf[:n*outRow]
 			var err error
 			switch {
-			case q4(t.Type) && q4(to): // both sides Q4_0 bytes, only moved
+			case q4Bytes(t.Type) && q4Bytes(to): // only moved
 				if t.Type == quant.Q4_0 {
 					err = quant.RepackQ4_0_4x4(dst, src, n, cols)
 				} else {

@@ -332,20 +332,7 @@ func (k qdot) genX4(g *builder) {
 	}
 	g.quiet = false
 	g.comment("Scales of the four blocks: d_w(row r, block b)·d_a(b) in lane r of V18,V19,V22,V23.")
-	combineScales(g, 12, 12)
-	g.word(fcvtl(12, 12))
-	for _, v := range dwRegs {
-		g.word(fcvtl(v, v))
-	}
-	for b, v := range dwRegs {
-		g.word(fmulElem(v, v, 12, b))
-	}
-	for b := range 4 {
-		k.scvtf(g, 14+b)
-	}
-	for b, v := range dwRegs {
-		g.vfmla(v, 14+b, 28+b%2)
-	}
+	x4Scale4(g, 12, [4]int(dwRegs), [4]int{14, 15, 16, 17}, k.scvtf)
 	g.opWhy("SUBS $4, R6, R6", "")
 	g.opWhy("BGE loop4", "")
 	g.blank()
@@ -357,12 +344,7 @@ func (k qdot) genX4(g *builder) {
 	k.x4Block(g, 0, 18)
 	g.quiet = false
 	g.vmov(10, 11)
-	g.fmovSW(12, 12)
-	g.word(fcvtl(12, 12))
-	g.word(fcvtl(18, 18))
-	g.word(fmulElem(18, 18, 12, 0))
-	k.scvtf(g, 14)
-	g.vfmla(18, 14, 28)
+	x4Scale1(g, 12, 18, 14, k.scvtf)
 	g.opWhy("SUBS $1, R6, R6", "")
 	g.opWhy("BNE loop1", "")
 	g.blank()
@@ -370,6 +352,42 @@ func (k qdot) genX4(g *builder) {
 	g.word(fadd(28, 28, 29))
 	g.vst1(28, "S4", 0)
 	g.opWhy("RET", "")
+}
+
+// x4Scale4 emits the float work that follows the integer sums of a 4-block
+// iteration in the four-row kernels: the blocks' f16 activation scales
+// (gathered from R12..R15) into lane b of vector as, the four rows' f16
+// weight scales of block b (low half of dw[b]) widened and multiplied by
+// it, the block sums sum[b] converted (cvt), and acc += sum·d with blocks
+// 0 and 2 into V28 and 1 and 3 into V29. The row-major kernels (genX4) and
+// their Q4_0_4_4 twins (q4x4.go) both emit it, which is what gives them the
+// same bits.
+func x4Scale4(g *builder, as int, dw, sum [4]int, cvt func(*builder, int)) {
+	combineScales(g, 12, as)
+	g.word(fcvtl(as, as))
+	for _, v := range dw {
+		g.word(fcvtl(v, v))
+	}
+	for b, v := range dw {
+		g.word(fmulElem(v, v, as, b))
+	}
+	for _, v := range sum {
+		cvt(g, v)
+	}
+	for b, v := range dw {
+		g.vfmla(v, sum[b], 28+b%2)
+	}
+}
+
+// x4Scale1 is x4Scale4 for the one block of the tail loop (activation scale
+// in R12), always into V28.
+func x4Scale1(g *builder, as, dw, sum int, cvt func(*builder, int)) {
+	g.fmovSW(12, as)
+	g.word(fcvtl(as, as))
+	g.word(fcvtl(dw, dw))
+	g.word(fmulElem(dw, dw, as, 0))
+	cvt(g, sum)
+	g.vfmla(dw, sum, 28)
 }
 
 func wRegs(k qdot, x4 bool) string {

@@ -243,20 +243,7 @@ func (k q4x4) genDot(g *builder) {
 	}
 	g.quiet = false
 	g.comment("d_w(row r, block b)·d_a(b) in lane r of V24+b, then acc += sum·d as genX4.")
-	combineScales(g, 12, 11)
-	g.word(fcvtl(11, 11))
-	for b := range 4 {
-		g.word(fcvtl(24+b, 24+b))
-	}
-	for b := range 4 {
-		g.word(fmulElem(24+b, 24+b, 11, b))
-	}
-	for b := range 4 {
-		k.scvtf(g, 12+b)
-	}
-	for b := range 4 {
-		g.vfmla(24+b, 12+b, 28+b%2)
-	}
+	x4Scale4(g, 11, [4]int{24, 25, 26, 27}, [4]int{12, 13, 14, 15}, k.scvtf)
 	g.opWhy("SUBS $4, R6, R6", "")
 	g.opWhy("BGE loop4", "")
 	g.blank()
@@ -267,12 +254,7 @@ func (k q4x4) genDot(g *builder) {
 	g.quiet = true
 	k.dotBlock(g, 0)
 	g.quiet = false
-	g.fmovSW(12, 11)
-	g.word(fcvtl(11, 11))
-	g.word(fcvtl(24, 24))
-	g.word(fmulElem(24, 24, 11, 0))
-	k.scvtf(g, 12)
-	g.vfmla(24, 12, 28)
+	x4Scale1(g, 11, 24, 12, k.scvtf)
 	g.opWhy("SUBS $1, R6, R6", "")
 	g.opWhy("BNE loop1", "")
 	g.blank()
